@@ -1,0 +1,114 @@
+/** The closed set of failures a request can end in; the HTTP layer maps each to a status. */
+export type AppErrorKind =
+  | 'validation'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'unprocessable'
+  | 'payload_too_large'
+  | 'too_many_requests'
+  | 'unavailable';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly kind: AppErrorKind,
+    message: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+const STATUS_BY_KIND: Record<AppErrorKind, { status: number; title: string }> = {
+  validation: { status: 400, title: 'Bad Request' },
+  unauthorized: { status: 401, title: 'Unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  not_found: { status: 404, title: 'Not Found' },
+  conflict: { status: 409, title: 'Conflict' },
+  payload_too_large: { status: 413, title: 'Payload Too Large' },
+  unprocessable: { status: 422, title: 'Unprocessable Content' },
+  too_many_requests: { status: 429, title: 'Too Many Requests' },
+  unavailable: { status: 503, title: 'Service Unavailable' },
+};
+
+/** RFC 9457 problem details. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
+
+export interface MappedProblem {
+  problem: Problem;
+  /** true when the failure is ours, not the caller's: log it with its stack. */
+  unexpected: boolean;
+}
+
+function problemOf(kind: AppErrorKind, detail: string, errors?: FieldError[]): Problem {
+  const { status, title } = STATUS_BY_KIND[kind];
+  return { type: 'about:blank', title, status, detail, ...(errors ? { errors } : {}) };
+}
+
+interface ErrorWithFields {
+  name?: unknown;
+  status?: unknown;
+  statusCode?: unknown;
+  type?: unknown;
+  expose?: unknown;
+  message?: unknown;
+  original?: { code?: unknown };
+  parent?: { code?: unknown };
+}
+
+/**
+ * The one place that turns any thrown value into problem+json: our AppError kinds,
+ * body-parser's client errors (4xx with `expose`), and PostgreSQL constraint errors
+ * that reach the top. Anything else is a 500 with a generic message.
+ */
+export function toProblem(error: unknown): MappedProblem {
+  if (error instanceof AppError) {
+    return { problem: problemOf(error.kind, error.message, error.errors), unexpected: false };
+  }
+  const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorWithFields;
+  const status = typeof e.status === 'number' ? e.status : e.statusCode;
+  if (e.type === 'entity.too.large') {
+    return {
+      problem: problemOf('payload_too_large', 'The request body is larger than 100 kB.'),
+      unexpected: false,
+    };
+  }
+  if (typeof status === 'number' && status >= 400 && status < 500 && e.expose === true) {
+    const detail =
+      e.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : String(e.message);
+    const kind: AppErrorKind = status === 413 ? 'payload_too_large' : 'validation';
+    return { problem: problemOf(kind, detail), unexpected: false };
+  }
+  const pgCode = e.original?.code ?? e.parent?.code;
+  if (pgCode === '23505') {
+    return { problem: problemOf('conflict', 'The resource already exists.'), unexpected: false };
+  }
+  if (pgCode === '23503') {
+    return {
+      problem: problemOf('unprocessable', 'A referenced resource does not exist.'),
+      unexpected: false,
+    };
+  }
+  return {
+    problem: {
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'An unexpected error occurred.',
+    },
+    unexpected: true,
+  };
+}

@@ -1,0 +1,84 @@
+import { ConfigError, devKeyPair, parseEnv, publicKeyFromPrivate, readPem } from '@marketplace/common';
+import { z } from 'zod';
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+    AWS_ENDPOINT_URL: z.url().optional(),
+    SNS_TOPIC_ARN: z.string().startsWith('arn:', 'must be an ARN').optional(),
+    JWT_PRIVATE_KEY: z.string().optional(),
+    JWT_PUBLIC_KEY: z.string().optional(),
+    JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+    BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
+    CURRENCY: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as BRL')
+      .default('BRL'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    // Production never falls back to development defaults for secrets or data.
+    for (const key of ['DATABASE_URL', 'JWT_PRIVATE_KEY'] as const) {
+      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  nodeEnv: Env['NODE_ENV'];
+  host: string;
+  port: number;
+  databaseUrl: string;
+  aws: { AWS_REGION: string; AWS_ENDPOINT_URL?: string | undefined };
+  snsTopicArn?: string | undefined;
+  jwt: { privateKey: string; publicKey: string; ttlSeconds: number };
+  bcryptRounds: number;
+  currency: string;
+  logLevel: string;
+}
+
+function pem(name: string, valueOrPath: string): string {
+  try {
+    return readPem(valueOrPath);
+  } catch {
+    throw new ConfigError([`${name}: is neither a PEM nor a readable file path`]);
+  }
+}
+
+/** Reads and validates the environment once; throws ConfigError naming every bad variable. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const env = parseEnv(envSchema, source);
+  let keys: { privateKey: string; publicKey: string };
+  if (env.JWT_PRIVATE_KEY) {
+    const privateKey = pem('JWT_PRIVATE_KEY', env.JWT_PRIVATE_KEY);
+    keys = {
+      privateKey,
+      publicKey: env.JWT_PUBLIC_KEY
+        ? pem('JWT_PUBLIC_KEY', env.JWT_PUBLIC_KEY)
+        : publicKeyFromPrivate(privateKey),
+    };
+  } else {
+    keys = devKeyPair();
+  }
+  return Object.freeze({
+    nodeEnv: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ecommerce',
+    aws: { AWS_REGION: env.AWS_REGION, AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL },
+    snsTopicArn: env.SNS_TOPIC_ARN,
+    jwt: { ...keys, ttlSeconds: env.JWT_TTL_SECONDS },
+    bcryptRounds: env.BCRYPT_ROUNDS,
+    currency: env.CURRENCY,
+    logLevel: env.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import bcrypt from 'bcrypt';
+import { AppError } from '@marketplace/common';
+import { isUniqueViolation } from '../data/database';
+import type { UserRepository } from '../data/user-repository';
+import type { IssuedToken, Principal, TokenService } from './tokens';
+
+export interface Registration {
+  username: string;
+  email: string;
+  password: string;
+}
+
+export class AccountUseCases {
+  /** Compared against when the username is unknown, so both failures take the same time. */
+  private readonly decoyHash: Promise<string>;
+
+  constructor(
+    private readonly users: UserRepository,
+    private readonly tokens: TokenService,
+    private readonly bcryptRounds: number,
+  ) {
+    this.decoyHash = bcrypt.hash(randomUUID(), bcryptRounds);
+  }
+
+  async register(input: Registration): Promise<{ user_id: string; username: string }> {
+    const passwordHash = await bcrypt.hash(input.password, this.bcryptRounds);
+    try {
+      const user = await this.users.insert({
+        id: randomUUID(),
+        username: input.username,
+        email: input.email,
+        passwordHash,
+        role: 'customer',
+        sellerId: null,
+      });
+      return { user_id: user.id, username: user.username };
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_username_key')) {
+        throw new AppError('conflict', `The username "${input.username}" is already taken.`);
+      }
+      if (isUniqueViolation(error, 'users_email_key')) {
+        throw new AppError('conflict', 'An account with this email already exists.');
+      }
+      throw error;
+    }
+  }
+
+  async login(username: string, password: string): Promise<IssuedToken> {
+    const user = await this.users.findByUsername(username);
+    const matches = await bcrypt.compare(password, user?.passwordHash ?? (await this.decoyHash));
+    if (!user || !matches) throw new AppError('unauthorized', 'Invalid username or password.');
+    return this.tokens.issue({
+      userId: user.id,
+      username: user.username,
+      role: user.role,
+      sellerId: user.sellerId,
+    });
+  }
+
+  /** A fresh token with the user's current role, for a token that is still valid. */
+  async refresh(principal: Principal): Promise<IssuedToken> {
+    const user = await this.users.findById(principal.userId);
+    if (!user) throw new AppError('unauthorized', 'The account no longer exists.');
+    return this.tokens.issue({
+      userId: user.id,
+      username: user.username,
+      role: user.role,
+      sellerId: user.sellerId,
+    });
+  }
+}

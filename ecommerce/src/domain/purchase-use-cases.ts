@@ -1,0 +1,237 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { AppError } from '@marketplace/common';
+import type { EventType, PurchaseEvent } from '@marketplace/common';
+import type { Transaction, TransactionRunner } from '../data/database';
+import { isUniqueViolation } from '../data/database';
+import type { OutboxRepository } from '../data/outbox-repository';
+import type { Page, PageRequest } from '../data/pagination';
+import type { ProductRepository } from '../data/product-repository';
+import type { Purchase, PurchaseItem, PurchaseRepository } from '../data/purchase-repository';
+import { cardBrand, parseExpiry } from './credit-card';
+import type { Principal } from './tokens';
+
+export interface OrderLine {
+  productId: string;
+  quantity: number;
+}
+
+/** The card as the request gives it; only what `StoredCard` holds survives this use case. */
+export interface CardInput {
+  number: string;
+  cvv: string;
+  holderName: string;
+  expDate: string;
+}
+
+export interface PlacePurchase {
+  lines: OrderLine[];
+  card: CardInput;
+  idempotencyKey?: string | undefined;
+}
+
+/** Something that publishes outbox events soon after they commit. */
+export interface OutboxNudge {
+  nudge(): void;
+}
+
+/** The same product twice is one line with the quantities added, in first-seen order. */
+export function mergeLines(lines: OrderLine[]): OrderLine[] {
+  const merged = new Map<string, number>();
+  for (const line of lines) {
+    merged.set(line.productId, (merged.get(line.productId) ?? 0) + line.quantity);
+  }
+  return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+/** What a seller is owed from a purchase, summed over its lines. */
+function amountsBySeller(items: PurchaseItem[]): Record<string, number> {
+  const amounts: Record<string, number> = {};
+  for (const item of items) amounts[item.sellerId] = (amounts[item.sellerId] ?? 0) + item.subtotal;
+  return amounts;
+}
+
+function eventFor(purchase: Purchase, type: EventType, occurredAt: Date): PurchaseEvent {
+  return {
+    event_id: randomUUID(),
+    event_type: type,
+    version: 1,
+    occurred_at: occurredAt.toISOString(),
+    purchase_id: purchase.id,
+    purchase_date: purchase.createdAt.toISOString(),
+    currency: purchase.currency,
+    items: amountsBySeller(purchase.items),
+  };
+}
+
+export class PurchaseUseCases {
+  constructor(
+    private readonly inTransaction: TransactionRunner,
+    private readonly purchases: PurchaseRepository,
+    private readonly products: ProductRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly relay: OutboxNudge,
+    private readonly currency: string,
+  ) {}
+
+  /**
+   * Places a purchase: replay an earlier result for the same Idempotency-Key, check that every
+   * product exists, reserve stock, price the lines from the products as they are now, and write
+   * purchase + items + `order_placed` outbox event in one transaction. SNS is not waited for.
+   */
+  async place(principal: Principal, input: PlacePurchase): Promise<Purchase> {
+    const lines = mergeLines(input.lines);
+    const requestHash = fingerprint(lines, input.card);
+    if (input.idempotencyKey) {
+      const earlier = await this.replay(principal.userId, input.idempotencyKey, requestHash);
+      if (earlier) return earlier;
+    }
+    try {
+      const purchase = await this.inTransaction(async (transaction) => {
+        await this.checkProductsExist(lines, transaction);
+        const items = await this.reserveStock(lines, transaction);
+        const purchase = await this.write(principal, input, items, requestHash, transaction);
+        await this.outbox.add(eventFor(purchase, 'order_placed', purchase.createdAt), transaction);
+        return purchase;
+      });
+      this.relay.nudge();
+      return purchase;
+    } catch (error) {
+      // A concurrent request with the same key won the race: answer as it did.
+      if (input.idempotencyKey && isUniqueViolation(error, 'purchases_idempotency_key')) {
+        const earlier = await this.replay(principal.userId, input.idempotencyKey, requestHash);
+        if (earlier) return earlier;
+      }
+      throw error;
+    }
+  }
+
+  async get(principal: Principal, id: string): Promise<Purchase> {
+    const purchase = await this.purchases.findById(id);
+    if (!purchase) throw new AppError('not_found', `Purchase ${id} does not exist.`);
+    assertCanSee(principal, purchase);
+    return purchase;
+  }
+
+  history(principal: Principal, page: PageRequest): Promise<Page<Purchase>> {
+    return this.purchases.listForUser(principal.userId, page);
+  }
+
+  /** `placed` -> `cancelled`: stock goes back and `order_cancelled` is published. */
+  async cancel(principal: Principal, id: string): Promise<Purchase> {
+    const cancelled = await this.inTransaction(async (transaction) => {
+      const purchase = await this.purchases.findById(id, transaction);
+      if (!purchase) throw new AppError('not_found', `Purchase ${id} does not exist.`);
+      assertCanSee(principal, purchase);
+      if (!(await this.purchases.cancel(id, transaction))) {
+        throw new AppError('conflict', `Purchase ${id} is already ${purchase.status}.`);
+      }
+      for (const item of purchase.items) {
+        await this.products.release(item.productId, item.quantity, transaction);
+      }
+      const now = new Date();
+      await this.outbox.add(eventFor(purchase, 'order_cancelled', now), transaction);
+      return { ...purchase, status: 'cancelled' as const, cancelledAt: now };
+    });
+    this.relay.nudge();
+    return cancelled;
+  }
+
+  private async replay(
+    userId: string,
+    key: string,
+    requestHash: string,
+  ): Promise<Purchase | undefined> {
+    const earlier = await this.purchases.findByIdempotencyKey(userId, key);
+    if (earlier && earlier.requestHash !== requestHash) {
+      throw new AppError(
+        'unprocessable',
+        'This Idempotency-Key was already used with a different request body.',
+      );
+    }
+    return earlier;
+  }
+
+  private async checkProductsExist(lines: OrderLine[], transaction: Transaction): Promise<void> {
+    const ids = lines.map((l) => l.productId);
+    const existing = await this.products.existingIds(ids, transaction);
+    const unknown = ids.filter((id) => !existing.has(id));
+    if (unknown.length > 0) {
+      throw new AppError(
+        'unprocessable',
+        `Unknown products: ${unknown.join(', ')}.`,
+        unknown.map((id) => ({ path: `products[${ids.indexOf(id)}].product_id`, message: `unknown product ${id}` })),
+      );
+    }
+  }
+
+  /** Reserves in product-id order so concurrent multi-product purchases cannot deadlock. */
+  private async reserveStock(lines: OrderLine[], transaction: Transaction): Promise<PurchaseItem[]> {
+    const items = new Map<string, PurchaseItem>();
+    const ordered = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
+    for (const line of ordered) {
+      const product = await this.products.reserve(line.productId, line.quantity, transaction);
+      if (!product) {
+        throw new AppError('conflict', `Not enough stock of product ${line.productId}.`);
+      }
+      items.set(line.productId, {
+        productId: product.id,
+        sellerId: product.sellerId,
+        title: product.title,
+        quantity: line.quantity,
+        unitPrice: product.price,
+        subtotal: product.price * line.quantity,
+      });
+    }
+    return lines.map((line) => items.get(line.productId)!);
+  }
+
+  private async write(
+    principal: Principal,
+    input: PlacePurchase,
+    items: PurchaseItem[],
+    requestHash: string,
+    transaction: Transaction,
+  ): Promise<Purchase> {
+    const expiry = parseExpiry(input.card.expDate)!;
+    const id = randomUUID();
+    await this.purchases.insert(
+      {
+        id,
+        userId: principal.userId,
+        status: 'placed',
+        totalPrice: items.reduce((sum, item) => sum + item.subtotal, 0),
+        currency: this.currency,
+        card: {
+          brand: cardBrand(input.card.number),
+          last4: input.card.number.slice(-4),
+          holderName: input.card.holderName,
+          expMonth: expiry.month,
+          expYear: expiry.year,
+        },
+        idempotencyKey: input.idempotencyKey ?? null,
+        requestHash: input.idempotencyKey ? requestHash : null,
+        items,
+      },
+      transaction,
+    );
+    return (await this.purchases.findById(id, transaction))!;
+  }
+}
+
+function assertCanSee(principal: Principal, purchase: Purchase): void {
+  if (principal.role !== 'admin' && principal.userId !== purchase.userId) {
+    throw new AppError('forbidden', 'Only the buyer or an admin can see or change this purchase.');
+  }
+}
+
+/**
+ * Identifies a request body for Idempotency-Key checks. Card number and CVV are left out
+ * (a hash of a card number is not safe to keep); brand, last four, expiry and holder stand in.
+ */
+function fingerprint(lines: OrderLine[], card: CardInput): string {
+  const canonical = JSON.stringify({
+    lines: [...lines].sort((a, b) => a.productId.localeCompare(b.productId)),
+    card: [cardBrand(card.number), card.number.slice(-4), card.expDate, card.holderName],
+  });
+  return createHash('sha256').update(canonical).digest('hex');
+}

@@ -1,0 +1,113 @@
+import type { Logger } from '@marketplace/common';
+import type { OutboxRepository } from '../data/outbox-repository';
+import type { Metrics } from '../metrics';
+import type { SnsPublisher } from './sns-publisher';
+import { MAX_BATCH } from './sns-publisher';
+
+export interface RelayOptions {
+  sweepIntervalMs: number;
+  leaseSeconds: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
+  sweepIntervalMs: 1000,
+  leaseSeconds: 30,
+  baseBackoffMs: 500,
+  maxBackoffMs: 30_000,
+};
+
+/**
+ * Publishes committed outbox events to SNS. Nudged right after a purchase commits, and sweeps
+ * every second for anything left behind (failures, other instances' crashes). One pass runs at
+ * a time per instance; several instances share the work through leases.
+ */
+export class OutboxRelay {
+  private readonly options: RelayOptions;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly publisher: SnsPublisher,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    options: Partial<RelayOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_RELAY_OPTIONS, ...options };
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.timer = setInterval(() => this.nudge(), this.options.sweepIntervalMs);
+    this.nudge();
+  }
+
+  /** Asks for a pass soon; a pass already running will go round once more. */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.nudge();
+      }
+    });
+  }
+
+  /** Stops sweeping and waits for the pass in flight to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      // Full batches mean there may be more behind them.
+      while (!this.stopped && (await this.publishBatch()) === MAX_BATCH);
+    } catch (error) {
+      this.logger.error({ err: error }, 'outbox relay pass failed');
+    }
+  }
+
+  private async publishBatch(): Promise<number> {
+    const events = await this.outbox.lease(MAX_BATCH, this.options.leaseSeconds);
+    if (events.length === 0) return 0;
+    const result = await this.publisher.publish(events);
+    await this.outbox.markPublished(result.published);
+    this.metrics.eventsPublished.inc(result.published.length);
+    for (const failure of result.failed) {
+      const attempts = events.find((e) => e.id === failure.id)?.attempts ?? 1;
+      const delayMs = this.backoff(attempts);
+      await this.outbox.markFailed(failure.id, failure.error, delayMs);
+      this.metrics.publishFailures.inc();
+      this.logger.warn(
+        { event_id: failure.id, attempts, retry_in_ms: delayMs, error: failure.error },
+        'event not published; will retry',
+      );
+    }
+    for (const id of result.published) {
+      const event = events.find((e) => e.id === id);
+      this.logger.info(
+        { event_id: id, event_type: event?.payload.event_type, purchase_id: event?.payload.purchase_id },
+        'event published',
+      );
+    }
+    return result.failed.length > 0 ? 0 : events.length;
+  }
+
+  /** Exponential (0.5 s, 1 s, 2 s, ... capped), each wait jittered between half and all of its step. */
+  private backoff(attempts: number): number {
+    const ceiling = Math.min(this.options.maxBackoffMs, this.options.baseBackoffMs * 2 ** (attempts - 1));
+    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  }
+}

@@ -1,0 +1,57 @@
+import { Writable } from 'node:stream';
+import { createLogger, createSnsClient } from '@marketplace/common';
+import type { Express } from 'express';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { createSequelize } from '../../src/data/database';
+import type { RelayOptions } from '../../src/messaging/outbox-relay';
+import { createServices } from '../../src/services';
+import type { Services } from '../../src/services';
+
+export interface TestApp {
+  app: Express;
+  services: Services;
+  /** Every log line the app wrote, as text. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The real app in-process, wired exactly as main.ts wires it, against the test database and
+ * the emulator (or another endpoint, to simulate an outage). The relay runs only if asked.
+ */
+export function startTestApp(
+  options: { awsEndpoint?: string; relay?: boolean; relayOptions?: Partial<RelayOptions> } = {},
+): TestApp {
+  const env = { ...process.env };
+  if (options.awsEndpoint) env.AWS_ENDPOINT_URL = options.awsEndpoint;
+  const config = loadConfig(env);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const logger = createLogger({ name: 'ecommerce', level: 'info' }, sink);
+  const sequelize = createSequelize(config.databaseUrl);
+  const sns = createSnsClient(config.aws);
+  const services = createServices({
+    config,
+    logger,
+    sequelize,
+    sns,
+    relayOptions: { sweepIntervalMs: 200, maxBackoffMs: 1000, ...options.relayOptions },
+  });
+  if (options.relay) services.relay.start();
+  return {
+    app: createApp(services),
+    services,
+    logs,
+    async close() {
+      await services.relay.stop();
+      await sequelize.close();
+      sns.destroy();
+    },
+  };
+}

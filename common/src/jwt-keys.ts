@@ -1,5 +1,13 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 /** Where development and test key pairs live: git-ignored, at the repository root. */
@@ -36,7 +44,10 @@ export function devKeyPair(dir: string = DEV_KEYS_DIR): { privateKey: string; pu
       rmSync(tmp, { recursive: true, force: true }); // another process won the race
     }
   }
-  return { privateKey: readFileSync(privatePath, 'utf8'), publicKey: readFileSync(publicPath, 'utf8') };
+  return {
+    privateKey: readFileSync(privatePath, 'utf8'),
+    publicKey: readFileSync(publicPath, 'utf8'),
+  };
 }
 
 export function publicKeyFromPrivate(privateKeyPem: string): string {

@@ -5,7 +5,11 @@ import {
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
 import type { SNSClient, Subscription } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+} from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DLQ_NAME, EVENT_TYPES, MAX_RECEIVE_COUNT, QUEUE_NAME, TOPIC_NAME } from './events';
 
@@ -65,7 +69,9 @@ async function findSubscription(
 ): Promise<Subscription | undefined> {
   let NextToken: string | undefined;
   do {
-    const page = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken }));
+    const page = await sns.send(
+      new ListSubscriptionsByTopicCommand({ TopicArn: topicArn, NextToken }),
+    );
     const found = page.Subscriptions?.find((s) => s.Protocol === 'sqs' && s.Endpoint === endpoint);
     if (found) return found;
     NextToken = page.NextToken;
@@ -89,7 +95,10 @@ export async function provisionMessaging(
   const dlq = await ensureQueue(sqs, names.dlq, { MessageRetentionPeriod: String(14 * 24 * 3600) });
   const queue = await ensureQueue(sqs, names.queue, {
     VisibilityTimeout: String(VISIBILITY_TIMEOUT_SECONDS),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: dlq.arn,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+    }),
     Policy: JSON.stringify({
       Version: '2012-10-17',
       Statement: [

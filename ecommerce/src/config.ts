@@ -1,4 +1,10 @@
-import { ConfigError, devKeyPair, parseEnv, publicKeyFromPrivate, readPem } from '@marketplace/common';
+import {
+  ConfigError,
+  devKeyPair,
+  parseEnv,
+  publicKeyFromPrivate,
+  readPem,
+} from '@marketplace/common';
 import { z } from 'zod';
 
 const envSchema = z
@@ -21,13 +27,16 @@ const envSchema = z
       .string()
       .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as BRL')
       .default('BRL'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
     // Production never falls back to development defaults for secrets or data.
     for (const key of ['DATABASE_URL', 'JWT_PRIVATE_KEY'] as const) {
-      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
+      if (!env[key])
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
     }
   });
 

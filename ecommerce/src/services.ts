@@ -58,7 +58,14 @@ export function createServices(deps: {
     tokens,
     accounts: new AccountUseCases(users, tokens, config.bcryptRounds),
     catalogue: new CatalogueUseCases(inTransaction, sellers, products, users),
-    purchases: new PurchaseUseCases(inTransaction, purchases, products, outbox, relay, config.currency),
+    purchases: new PurchaseUseCases(
+      inTransaction,
+      purchases,
+      products,
+      outbox,
+      relay,
+      config.currency,
+    ),
     publisher,
     relay,
   };

@@ -27,7 +27,11 @@ describe('POST /user', () => {
     const user = await customer(t.app);
     const res = await request(t.app)
       .post('/user')
-      .send({ username: user.username.toUpperCase(), email: `${unique('x')}@example.com`, password: 'password123' })
+      .send({
+        username: user.username.toUpperCase(),
+        email: `${unique('x')}@example.com`,
+        password: 'password123',
+      })
       .expect(409);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 409, title: 'Conflict' });
@@ -37,7 +41,11 @@ describe('POST /user', () => {
     const user = await customer(t.app);
     await request(t.app)
       .post('/user')
-      .send({ username: unique('other'), email: `${user.username}@example.com`, password: 'password123' })
+      .send({
+        username: unique('other'),
+        email: `${user.username}@example.com`,
+        password: 'password123',
+      })
       .expect(409);
   });
 
@@ -46,7 +54,10 @@ describe('POST /user', () => {
       .post('/user')
       .send({ username: unique('u'), email: 'not-an-email', password: 'short' })
       .expect(400);
-    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['email', 'password']);
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'email',
+      'password',
+    ]);
   });
 
   test('when the body is not JSON, then 400 problem+json', async () => {
@@ -112,7 +123,10 @@ describe('POST /login', () => {
   test('when one username fails 10 times from one IP, then 429 for it but not for others', async () => {
     const user = await customer(t.app);
     for (let i = 0; i < 10; i++) {
-      await request(t.app).post('/login').send({ username: user.username, password: 'wrong-one' }).expect(401);
+      await request(t.app)
+        .post('/login')
+        .send({ username: user.username, password: 'wrong-one' })
+        .expect(401);
     }
     const limited = await request(t.app)
       .post('/login')
@@ -120,7 +134,10 @@ describe('POST /login', () => {
       .expect(429);
     expect(limited.headers['content-type']).toMatch(/application\/problem\+json/);
     const other = await customer(t.app);
-    await request(t.app).post('/login').send({ username: other.username, password: other.password }).expect(200);
+    await request(t.app)
+      .post('/login')
+      .send({ username: other.username, password: other.password })
+      .expect(200);
   });
 });
 
@@ -132,7 +149,10 @@ describe('POST /refresh-token', () => {
         .post('/refresh-token')
         .set('Authorization', `${scheme} ${user.token}`)
         .expect(200);
-      expect(jwt.decode(res.body.token)).toMatchObject({ sub: user.userId, username: user.username });
+      expect(jwt.decode(res.body.token)).toMatchObject({
+        sub: user.userId,
+        username: user.username,
+      });
     }
   });
 
@@ -149,11 +169,17 @@ describe('POST /refresh-token', () => {
     });
     const [header, , signature] = user.token.split('.');
     const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, exp: 9999999999 })).toString('base64url')}.${signature}`;
-    const hs256 = jwt.sign(claims, t.services.config.jwt.publicKey, { algorithm: 'HS256', expiresIn: 60 });
+    const hs256 = jwt.sign(claims, t.services.config.jwt.publicKey, {
+      algorithm: 'HS256',
+      expiresIn: 60,
+    });
     const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ ...claims, exp: 9999999999 })).toString('base64url')}.`;
     const noExp = jwt.sign(claims, privateKey, { algorithm: 'RS256' });
     for (const token of [expired, tampered, hs256, unsigned, noExp]) {
-      await request(t.app).post('/refresh-token').set('Authorization', `Bearer ${token}`).expect(401);
+      await request(t.app)
+        .post('/refresh-token')
+        .set('Authorization', `Bearer ${token}`)
+        .expect(401);
     }
   });
 });

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { admin, createProduct, createSeller, customer, login, sellerWithUser, unique } from './support/actors';
+import {
+  admin,
+  createProduct,
+  createSeller,
+  customer,
+  login,
+  sellerWithUser,
+  unique,
+} from './support/actors';
 import type { Actor } from './support/actors';
 import { startTestApp } from './support/test-app';
 import type { TestApp } from './support/test-app';
@@ -17,7 +25,11 @@ afterAll(() => t.close());
 describe('sellers', () => {
   test('when an admin creates a seller, then it can be read back and is listed', async () => {
     const name = unique('Josias');
-    const created = await request(t.app).post('/seller').set(adminActor.auth).send({ name }).expect(201);
+    const created = await request(t.app)
+      .post('/seller')
+      .set(adminActor.auth)
+      .send({ name })
+      .expect(201);
     const id = created.body.seller_id as string;
     const one = await request(t.app).get(`/seller/${id}`).expect(200);
     expect(one.body).toEqual({ seller_id: id, name, created_at: expect.stringMatching(/Z$/) });
@@ -69,7 +81,12 @@ describe('sellers', () => {
 describe('products', () => {
   test('when an admin adds a product, then it reads back with its seller and currency', async () => {
     const sellerId = await createSeller(t.app, adminActor);
-    const productId = await createProduct(t.app, adminActor, { sellerId, price: 2990, stock: 5, title: 'Creme de pentear' });
+    const productId = await createProduct(t.app, adminActor, {
+      sellerId,
+      price: 2990,
+      stock: 5,
+      title: 'Creme de pentear',
+    });
     const res = await request(t.app).get(`/products/${productId}`).expect(200);
     const seller = await request(t.app).get(`/seller/${sellerId}`);
     expect(res.body).toEqual({
@@ -97,8 +114,15 @@ describe('products', () => {
   test('when a customer adds a product, then 403; without a token, then 401', async () => {
     const sellerId = await createSeller(t.app, adminActor);
     const buyer = await customer(t.app);
-    await request(t.app).post('/products').set(buyer.auth).send({ title: 'x', price: 10, seller_id: sellerId }).expect(403);
-    await request(t.app).post('/products').send({ title: 'x', price: 10, seller_id: sellerId }).expect(401);
+    await request(t.app)
+      .post('/products')
+      .set(buyer.auth)
+      .send({ title: 'x', price: 10, seller_id: sellerId })
+      .expect(403);
+    await request(t.app)
+      .post('/products')
+      .send({ title: 'x', price: 10, seller_id: sellerId })
+      .expect(401);
   });
 
   test('when price is not a positive integer or stock negative, then 400', async () => {
@@ -130,7 +154,9 @@ describe('products', () => {
     const first = await request(t.app).get(`/products?seller_id=${sellerId}&limit=2`).expect(200);
     expect(first.headers['x-total-count']).toBe('3');
     expect(first.body.map((p: { product_id: string }) => p.product_id)).toEqual(ids.slice(0, 2));
-    const second = await request(t.app).get(`/products?seller_id=${sellerId}&limit=2&offset=2`).expect(200);
+    const second = await request(t.app)
+      .get(`/products?seller_id=${sellerId}&limit=2&offset=2`)
+      .expect(200);
     expect(second.body.map((p: { product_id: string }) => p.product_id)).toEqual(ids.slice(2));
     const past = await request(t.app).get(`/products?seller_id=${sellerId}&offset=10`).expect(200);
     expect(past.body).toEqual([]);

@@ -62,9 +62,13 @@ export class ProductRepository {
   }
 
   async findById(id: string): Promise<Product | undefined> {
-    const [row] = await selectRows<ProductRow>(this.sequelize, `${SELECT_PRODUCTS} WHERE p.id = :id`, {
-      id,
-    });
+    const [row] = await selectRows<ProductRow>(
+      this.sequelize,
+      `${SELECT_PRODUCTS} WHERE p.id = :id`,
+      {
+        id,
+      },
+    );
     return row && toProduct(row);
   }
 

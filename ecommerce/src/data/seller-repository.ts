@@ -35,9 +35,13 @@ export class SellerRepository {
   }
 
   async findById(id: string): Promise<Seller | undefined> {
-    const [row] = await selectRows<SellerRow>(this.sequelize, 'SELECT * FROM sellers WHERE id = :id', {
-      id,
-    });
+    const [row] = await selectRows<SellerRow>(
+      this.sequelize,
+      'SELECT * FROM sellers WHERE id = :id',
+      {
+        id,
+      },
+    );
     return row && toSeller(row);
   }
 

@@ -159,13 +159,19 @@ export class PurchaseUseCases {
       throw new AppError(
         'unprocessable',
         `Unknown products: ${unknown.join(', ')}.`,
-        unknown.map((id) => ({ path: `products[${ids.indexOf(id)}].product_id`, message: `unknown product ${id}` })),
+        unknown.map((id) => ({
+          path: `products[${ids.indexOf(id)}].product_id`,
+          message: `unknown product ${id}`,
+        })),
       );
     }
   }
 
   /** Reserves in product-id order so concurrent multi-product purchases cannot deadlock. */
-  private async reserveStock(lines: OrderLine[], transaction: Transaction): Promise<PurchaseItem[]> {
+  private async reserveStock(
+    lines: OrderLine[],
+    transaction: Transaction,
+  ): Promise<PurchaseItem[]> {
     const items = new Map<string, PurchaseItem>();
     const ordered = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
     for (const line of ordered) {

@@ -53,10 +53,14 @@ export class TokenService {
       decoded = jwt.verify(token, this.keys.publicKey, { algorithms: ['RS256'] });
     } catch (error) {
       const expired = error instanceof jwt.TokenExpiredError;
-      throw new AppError('unauthorized', expired ? 'The token has expired.' : 'The token is invalid.');
+      throw new AppError(
+        'unauthorized',
+        expired ? 'The token has expired.' : 'The token is invalid.',
+      );
     }
     const claims = claimsSchema.safeParse(decoded);
-    if (!claims.success) throw new AppError('unauthorized', 'The token is missing required claims.');
+    if (!claims.success)
+      throw new AppError('unauthorized', 'The token is missing required claims.');
     return {
       userId: claims.data.sub,
       username: claims.data.username,

@@ -26,7 +26,10 @@ export function catalogueRoutes(
 
   router.post('/seller', authenticated, requireRole('admin'), async (req, res) => {
     const body = parseInput(sellerBody, req.body, 'body');
-    const seller = await catalogue.createSeller({ name: body.name, ownerUserId: body.owner_user_id });
+    const seller = await catalogue.createSeller({
+      name: body.name,
+      ownerUserId: body.owner_user_id,
+    });
     res.status(201).location(`/seller/${seller.id}`).json({ seller_id: seller.id });
   });
 

@@ -265,7 +265,12 @@ export function buildOpenApiDocument() {
       path: '/metrics',
       tags: ['operations'],
       summary: 'Prometheus metrics',
-      responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      responses: {
+        200: {
+          description: 'Prometheus text format',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+      },
     },
   ];
   for (const path of paths) registry.registerPath(path);

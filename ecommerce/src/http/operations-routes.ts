@@ -10,7 +10,9 @@ const CHECK_TIMEOUT_MS = 2000;
 function withTimeout(check: ReadinessCheck): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
-    check().then(resolve, reject).finally(() => clearTimeout(timer));
+    check()
+      .then(resolve, reject)
+      .finally(() => clearTimeout(timer));
   });
 }
 
@@ -29,11 +31,16 @@ export function operationsRoutes(checks: Record<string, ReadinessCheck>, metrics
     outcomes.forEach((outcome, i) => {
       results[names[i]!] = outcome.status === 'fulfilled' ? 'ok' : 'failing';
       if (outcome.status === 'rejected') {
-        req.log.warn({ check: names[i], err: outcome.reason as unknown }, 'readiness check failing');
+        req.log.warn(
+          { check: names[i], err: outcome.reason as unknown },
+          'readiness check failing',
+        );
       }
     });
     const ready = outcomes.every((o) => o.status === 'fulfilled');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: results });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'unavailable', checks: results });
   });
 
   router.get('/metrics', async (_req, res) => {

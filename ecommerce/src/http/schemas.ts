@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { isExpired, isValidCardNumber, normalizeCardNumber, parseExpiry } from '../domain/credit-card';
+import {
+  isExpired,
+  isValidCardNumber,
+  normalizeCardNumber,
+  parseExpiry,
+} from '../domain/credit-card';
 
 /**
  * Every request and response shape of the API. Routes validate with these and the OpenAPI
@@ -71,7 +76,12 @@ export const createdSeller = z.object({ seller_id: uuid }).meta({ id: 'CreatedSe
 export const productBody = z
   .strictObject({
     title: z.string().trim().min(1).max(200).meta({ example: 'Creme de pentear' }),
-    price: z.number().int().positive().max(1_000_000_000).meta({ description: 'Minor units', example: 2990 }),
+    price: z
+      .number()
+      .int()
+      .positive()
+      .max(1_000_000_000)
+      .meta({ description: 'Minor units', example: 2990 }),
     seller_id: uuid,
     stock: z
       .number()
@@ -121,7 +131,10 @@ const cardSchema = z
       }, 'the card has expired')
       .meta({ example: '12/29' }),
   })
-  .meta({ id: 'CreditCard', description: 'Validated, then only brand, last four, holder and expiry are kept' });
+  .meta({
+    id: 'CreditCard',
+    description: 'Validated, then only brand, last four, holder and expiry are kept',
+  });
 
 export const MAX_QUANTITY = 1000;
 

@@ -2,8 +2,12 @@ import { AppError } from '@marketplace/common';
 import type { z } from 'zod';
 
 /** Parses one part of a request; a failure is a 400 naming every bad field. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown, part: string): z.infer<S> {
-  const result = schema.safeParse(value ?? {});
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  part: string,
+): z.infer<S> {
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   const errors = result.error.issues.map((issue) => ({
     path: issue.path.length > 0 ? issue.path.map(String).join('.') : part,

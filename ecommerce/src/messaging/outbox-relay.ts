@@ -83,6 +83,17 @@ export class OutboxRelay {
     const events = await this.outbox.lease(MAX_BATCH, this.options.leaseSeconds);
     if (events.length === 0) return 0;
     const result = await this.publisher.publish(events);
+    for (const id of result.published) {
+      const event = events.find((e) => e.id === id);
+      this.logger.info(
+        {
+          event_id: id,
+          event_type: event?.payload.event_type,
+          purchase_id: event?.payload.purchase_id,
+        },
+        'event published',
+      );
+    }
     await this.outbox.markPublished(result.published);
     this.metrics.eventsPublished.inc(result.published.length);
     for (const failure of result.failed) {
@@ -95,19 +106,15 @@ export class OutboxRelay {
         'event not published; will retry',
       );
     }
-    for (const id of result.published) {
-      const event = events.find((e) => e.id === id);
-      this.logger.info(
-        { event_id: id, event_type: event?.payload.event_type, purchase_id: event?.payload.purchase_id },
-        'event published',
-      );
-    }
     return result.failed.length > 0 ? 0 : events.length;
   }
 
   /** Exponential (0.5 s, 1 s, 2 s, ... capped), each wait jittered between half and all of its step. */
   private backoff(attempts: number): number {
-    const ceiling = Math.min(this.options.maxBackoffMs, this.options.baseBackoffMs * 2 ** (attempts - 1));
+    const ceiling = Math.min(
+      this.options.maxBackoffMs,
+      this.options.baseBackoffMs * 2 ** (attempts - 1),
+    );
     return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
   }
 }

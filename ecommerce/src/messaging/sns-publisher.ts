@@ -1,4 +1,8 @@
-import { CreateTopicCommand, GetTopicAttributesCommand, PublishBatchCommand } from '@aws-sdk/client-sns';
+import {
+  CreateTopicCommand,
+  GetTopicAttributesCommand,
+  PublishBatchCommand,
+} from '@aws-sdk/client-sns';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { TOPIC_NAME } from '@marketplace/common';
 import type { PurchaseEvent } from '@marketplace/common';

@@ -54,7 +54,11 @@ export async function admin(testApp: TestApp): Promise<Actor> {
   return { userId: user.id, username, password, token, auth: { Authorization: `Bearer ${token}` } };
 }
 
-export async function createSeller(app: Express, adminActor: Actor, ownerUserId?: string): Promise<string> {
+export async function createSeller(
+  app: Express,
+  adminActor: Actor,
+  ownerUserId?: string,
+): Promise<string> {
   const res = await request(app)
     .post('/seller')
     .set(adminActor.auth)
@@ -64,7 +68,10 @@ export async function createSeller(app: Express, adminActor: Actor, ownerUserId?
 }
 
 /** A seller with its own user, logged in after becoming the seller (so its token says so). */
-export async function sellerWithUser(testApp: TestApp, adminActor: Actor): Promise<Actor & { sellerId: string }> {
+export async function sellerWithUser(
+  testApp: TestApp,
+  adminActor: Actor,
+): Promise<Actor & { sellerId: string }> {
   const user = await customer(testApp.app, 'seller');
   const sellerId = await createSeller(testApp.app, adminActor, user.userId);
   const token = await login(testApp.app, user.username, user.password);

@@ -1,0 +1,58 @@
+# The commands a person needs. `make run` starts the stack, `make test` runs what CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Optional overrides from .env (see .env.example).
+-include .env
+export
+
+.PHONY: help install build run stop logs status fixtures provision test lint typecheck unit psql shell_ecommerce
+
+help: ## list the targets
+	@grep -E '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci
+	@touch $@
+
+install: node_modules/.package-lock.json ## install dependencies (npm ci) when the lock file changed
+
+build: install ## compile TypeScript (common, ecommerce)
+	npm run build
+
+run: build ## start PostgreSQL/Redis (if needed), the SNS/SQS emulator and ecommerce on :8000
+	./scripts/local-stack.sh up
+
+stop: ## stop what `make run` started (the databases are left running)
+	./scripts/local-stack.sh down
+
+logs: ## follow the logs of the running stack
+	./scripts/local-stack.sh logs
+
+status: ## which local processes are running
+	./scripts/local-stack.sh status
+
+fixtures: build ## load the demo sellers, products and users (idempotent)
+	PORT=$${ECOMMERCE_PORT:-8000} DATABASE_URL=$${ECOMMERCE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecommerce} \
+	  node ecommerce/dist/cli/load-fixtures.js
+
+provision: build ## create the SNS topic, SQS queue, DLQ and subscription (idempotent)
+	node common/dist/provision-cli.js
+
+lint: install ## ESLint and Prettier
+	npm run lint
+
+typecheck: install ## tsc over sources and tests
+	npm run typecheck
+
+unit: install ## the Jest suites alone (needs PostgreSQL; starts its own emulator)
+	@mkdir -p test-results
+	npx jest --ci --json --outputFile=test-results/jest.json
+
+test: lint typecheck unit ## lint, type-check and every test: what CI runs
+
+psql: ## psql into the ecommerce database
+	psql "$${ECOMMERCE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecommerce}"
+
+shell_ecommerce: build ## a Node REPL with the ecommerce config loaded
+	cd ecommerce && node -i -e "const config = require('./dist/config').loadConfig(); console.log('config is loaded');"

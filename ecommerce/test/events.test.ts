@@ -1,0 +1,185 @@
+import { createSnsClient, createSqsClient, purchaseEventSchema } from '@marketplace/common';
+import type { Message } from '@aws-sdk/client-sqs';
+import request from 'supertest';
+import { admin, createProduct, createSeller, customer, validCard } from './support/actors';
+import type { Actor } from './support/actors';
+import { OutageProxy } from './support/outage-proxy';
+import { deleteQueue, receiveUntil, subscribeTestQueue } from './support/queue';
+import { startTestApp } from './support/test-app';
+import type { TestApp } from './support/test-app';
+
+const aws = () => ({ AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL! });
+const sns = createSnsClient(aws());
+const sqs = createSqsClient(aws());
+let queueUrl: string;
+
+beforeAll(async () => {
+  queueUrl = await subscribeTestQueue(sns, sqs);
+});
+afterAll(async () => {
+  await deleteQueue(sqs, queueUrl);
+  sns.destroy();
+  sqs.destroy();
+});
+
+const bodies = (messages: Message[]) =>
+  messages.map((m) => JSON.parse(m.Body!) as Record<string, unknown>);
+const eventsFor = (messages: Message[], purchaseIds: string[]) =>
+  bodies(messages).filter((b) => purchaseIds.includes(b.purchase_id as string));
+
+async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function setUp(t: TestApp) {
+  const adminActor = await admin(t);
+  const sellerA = await createSeller(t.app, adminActor);
+  const sellerB = await createSeller(t.app, adminActor);
+  const productA = await createProduct(t.app, adminActor, { sellerId: sellerA, price: 2990 });
+  const productB = await createProduct(t.app, adminActor, { sellerId: sellerB, price: 150 });
+  const buyer = await customer(t.app);
+  return { sellerA, sellerB, productA, productB, buyer };
+}
+
+const buy = async (t: TestApp, buyer: Actor, products: unknown[]) =>
+  (
+    await request(t.app)
+      .post('/purchase')
+      .set(buyer.auth)
+      .send({ products, credit_card: validCard() })
+      .expect(201)
+  ).body as { purchase_id: string; created_at: string };
+
+describe('with SNS reachable', () => {
+  let t: TestApp;
+  beforeAll(() => {
+    t = startTestApp({ relay: true });
+  });
+  afterAll(() => t.close());
+
+  test('when a purchase is placed, then its v1 order_placed event reaches a subscribed queue', async () => {
+    const { sellerA, sellerB, productA, productB, buyer } = await setUp(t);
+    const purchase = await buy(t, buyer, [
+      { product_id: productA, quantity: 2 },
+      { product_id: productB, quantity: 3 },
+    ]);
+    const messages = await receiveUntil(
+      sqs,
+      queueUrl,
+      (m) => eventsFor(m, [purchase.purchase_id]).length >= 1,
+    );
+    const mine = messages.filter((m) => JSON.parse(m.Body!).purchase_id === purchase.purchase_id);
+    expect(mine).toHaveLength(1);
+    const event = purchaseEventSchema.parse(JSON.parse(mine[0]!.Body!));
+    expect(event).toEqual({
+      event_id: expect.any(String),
+      event_type: 'order_placed',
+      version: 1,
+      occurred_at: purchase.created_at,
+      purchase_id: purchase.purchase_id,
+      purchase_date: purchase.created_at,
+      currency: 'BRL',
+      items: { [sellerA]: 5980, [sellerB]: 450 },
+    });
+    expect(mine[0]!.MessageAttributes?.event_type).toEqual({
+      DataType: 'String',
+      StringValue: 'order_placed',
+    });
+    await waitFor(() => t.logs.some((line) => line.includes(event.event_id)));
+  });
+
+  test('when a purchase is cancelled, then order_cancelled with the same amounts follows', async () => {
+    const { sellerA, productA, buyer } = await setUp(t);
+    const purchase = await buy(t, buyer, [{ product_id: productA }]);
+    await request(t.app)
+      .post(`/purchase/${purchase.purchase_id}/cancel`)
+      .set(buyer.auth)
+      .expect(200);
+    const messages = await receiveUntil(
+      sqs,
+      queueUrl,
+      (m) => eventsFor(m, [purchase.purchase_id]).length >= 2,
+    );
+    const events = eventsFor(messages, [purchase.purchase_id]);
+    expect(events.map((e) => e.event_type).sort()).toEqual(['order_cancelled', 'order_placed']);
+    for (const e of events) expect(e.items).toEqual({ [sellerA]: 2990 });
+  });
+});
+
+describe('with SNS down', () => {
+  let proxy: OutageProxy;
+  let t: TestApp;
+  beforeAll(async () => {
+    proxy = new OutageProxy(new URL(process.env.AWS_ENDPOINT_URL!));
+    await proxy.up();
+    t = startTestApp({ awsEndpoint: proxy.url, relay: true });
+  });
+  afterAll(async () => {
+    await t.close();
+    await proxy.down();
+  });
+
+  test('when purchases are made while SNS is unreachable, then all succeed and are published once it is back', async () => {
+    const { productA, buyer } = await setUp(t);
+    await proxy.down();
+    const placed: string[] = [];
+    for (let i = 0; i < 5; i++)
+      placed.push((await buy(t, buyer, [{ product_id: productA }])).purchase_id);
+
+    // They wait in the outbox and readiness reports SNS failing.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const pending = await t.services.sequelize.query(
+      'SELECT attempts FROM outbox_events WHERE purchase_id IN (:ids) AND published_at IS NULL',
+      { replacements: { ids: placed }, type: 'SELECT' },
+    );
+    expect(pending).toHaveLength(5);
+    const metrics = await request(t.app).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/outbox_pending_events [1-9]/);
+    expect(metrics.text).toMatch(/outbox_publish_failures_total [1-9]/);
+    const ready = await request(t.app).get('/ready').expect(503);
+    expect(ready.body.checks).toEqual({ postgres: 'ok', sns: 'failing' });
+
+    await proxy.up();
+    const messages = await receiveUntil(
+      sqs,
+      queueUrl,
+      (m) => eventsFor(m, placed).length >= 5,
+      15_000,
+    );
+    expect(new Set(eventsFor(messages, placed).map((e) => e.purchase_id))).toEqual(new Set(placed));
+    await request(t.app).get('/ready').expect(200);
+  });
+});
+
+describe('with several relays', () => {
+  test('when two instances drain one outbox, then every event goes out, each once', async () => {
+    const one = startTestApp();
+    const two = startTestApp();
+    try {
+      const { productA, buyer } = await setUp(one);
+      const placed: string[] = [];
+      for (let i = 0; i < 25; i++)
+        placed.push((await buy(one, buyer, [{ product_id: productA }])).purchase_id);
+      one.services.relay.start();
+      two.services.relay.start();
+      const messages = await receiveUntil(
+        sqs,
+        queueUrl,
+        (m) => eventsFor(m, placed).length >= 25,
+        15_000,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500)); // room for a duplicate to show
+      const more = await receiveUntil(sqs, queueUrl, () => false, 1000);
+      const events = eventsFor([...messages, ...more], placed);
+      expect(events).toHaveLength(25);
+      expect(new Set(events.map((e) => e.event_id)).size).toBe(25);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+});

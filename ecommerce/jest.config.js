@@ -5,10 +5,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
-    ],
+    // Transpile only: `make typecheck` type-checks sources and tests once, up front.
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json', isolatedModules: true }],
   },
   moduleNameMapper: { '^@marketplace/common$': '<rootDir>/../common/src/index.ts' },
   globalSetup: '<rootDir>/test/support/global-setup.ts',

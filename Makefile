@@ -39,7 +39,7 @@ fixtures: build ## load the demo sellers, products and users (idempotent)
 provision: build ## create the SNS topic, SQS queue, DLQ and subscription (idempotent)
 	node common/dist/provision-cli.js
 
-lint: install ## ESLint and Prettier
+lint: build ## ESLint and Prettier (typed rules read common's compiled types)
 	npm run lint
 
 typecheck: install ## tsc over sources and tests

@@ -6,3 +6,6 @@ export * from './events';
 export * from './jwt-keys';
 export * from './logger';
 export * from './provision';
+export * from './auth-token';
+export * from './http';
+export * from './operations';

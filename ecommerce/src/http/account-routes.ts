@@ -1,11 +1,9 @@
-import { AppError } from '@marketplace/common';
+import { AppError, parseInput, principalOf } from '@marketplace/common';
 import { Router } from 'express';
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { AccountUseCases } from '../domain/account-use-cases';
-import { principalOf } from './auth';
 import { loginBody, registerBody } from './schemas';
-import { parseInput } from './validation';
 
 /** Failed logins allowed per client IP and username in each window. */
 export const LOGIN_ATTEMPTS = 10;

@@ -1,10 +1,9 @@
+import { parseInput, principalOf, requireRole } from '@marketplace/common';
 import { Router } from 'express';
 import type { RequestHandler } from 'express';
 import type { CatalogueUseCases } from '../domain/catalogue-use-cases';
-import { principalOf, requireRole } from './auth';
 import { productJson, sellerJson } from './presenters';
 import { idParams, pageQuery, productBody, productListQuery, sellerBody } from './schemas';
-import { parseInput } from './validation';
 
 export function catalogueRoutes(
   catalogue: CatalogueUseCases,

@@ -1,11 +1,10 @@
+import { parseInput, principalOf } from '@marketplace/common';
 import { Router } from 'express';
 import type { RequestHandler } from 'express';
 import type { PurchaseUseCases } from '../domain/purchase-use-cases';
 import type { Metrics } from '../metrics';
-import { principalOf } from './auth';
 import { purchaseJson } from './presenters';
 import { idempotencyKeyHeader, idParams, pageQuery, purchaseBody } from './schemas';
-import { parseInput } from './validation';
 
 export function purchaseRoutes(
   purchases: PurchaseUseCases,

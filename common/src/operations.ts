@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import type { Metrics } from '../metrics';
-import { buildOpenApiDocument } from './openapi';
+import type { Registry } from 'prom-client';
 
 export type ReadinessCheck = () => Promise<void>;
 
@@ -16,9 +15,17 @@ function withTimeout(check: ReadinessCheck): Promise<void> {
   });
 }
 
-export function operationsRoutes(checks: Record<string, ReadinessCheck>, metrics: Metrics): Router {
+/**
+ * The endpoints every service has: liveness, readiness (each named check must pass within
+ * 2 s, else 503), Prometheus metrics, the OpenAPI document and Swagger UI.
+ */
+export function operationsRoutes(options: {
+  checks: Record<string, ReadinessCheck>;
+  registry: Registry;
+  document: object;
+}): Router {
+  const { checks, registry, document } = options;
   const router = Router();
-  const document = buildOpenApiDocument();
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -44,7 +51,7 @@ export function operationsRoutes(checks: Record<string, ReadinessCheck>, metrics
   });
 
   router.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    res.type(registry.contentType).send(await registry.metrics());
   });
 
   router.get('/openapi.json', (_req, res) => {

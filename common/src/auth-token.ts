@@ -1,0 +1,77 @@
+import type { RequestHandler, Response } from 'express';
+import jwt from 'jsonwebtoken';
+import { z } from 'zod';
+import { AppError } from './app-error';
+
+/**
+ * The token both services agree on: RS256, `exp` required, signed by ecommerce with the
+ * private key and verified anywhere with the public key alone.
+ */
+export const roleSchema = z.enum(['customer', 'seller', 'admin']);
+export type Role = z.infer<typeof roleSchema>;
+
+const claimsSchema = z.object({
+  sub: z.uuid(),
+  username: z.string(),
+  role: roleSchema,
+  seller_id: z.uuid().nullish(),
+  exp: z.number(),
+});
+
+export interface Principal {
+  userId: string;
+  username: string;
+  role: Role;
+  sellerId: string | null;
+}
+
+/** RS256 only, `exp` required, claims of the right shape; any failure is a 401. */
+export function verifyToken(publicKey: string, token: string): Principal {
+  let decoded: unknown;
+  try {
+    decoded = jwt.verify(token, publicKey, { algorithms: ['RS256'] });
+  } catch (error) {
+    const expired = error instanceof jwt.TokenExpiredError;
+    throw new AppError(
+      'unauthorized',
+      expired ? 'The token has expired.' : 'The token is invalid.',
+    );
+  }
+  const claims = claimsSchema.safeParse(decoded);
+  if (!claims.success) throw new AppError('unauthorized', 'The token is missing required claims.');
+  return {
+    userId: claims.data.sub,
+    username: claims.data.username,
+    role: claims.data.role,
+    sellerId: claims.data.seller_id ?? null,
+  };
+}
+
+/** The token from `Authorization: Bearer <jwt>` (or the original system's `JWT <jwt>`). */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header ? /^(?:Bearer|JWT)\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1];
+}
+
+/** Requires a valid token; the principal is then on `res.locals`. */
+export function authenticate(publicKey: string): RequestHandler {
+  return (req, res, next) => {
+    const token = bearerToken(req.headers.authorization);
+    if (!token) throw new AppError('unauthorized', 'An Authorization: Bearer token is required.');
+    res.locals.principal = verifyToken(publicKey, token);
+    next();
+  };
+}
+
+export function requireRole(...roles: Role[]): RequestHandler {
+  return (_req, res, next) => {
+    if (!roles.includes(principalOf(res).role)) {
+      throw new AppError('forbidden', `This requires the role ${roles.join(' or ')}.`);
+    }
+    next();
+  };
+}
+
+export function principalOf(res: Response): Principal {
+  return res.locals.principal as Principal;
+}

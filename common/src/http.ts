@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { Histogram } from 'prom-client';
+import type { z } from 'zod';
+import { AppError, toProblem } from './app-error';
+
+/** Express plumbing both services share, so their errors, logs and metrics look the same. */
+
+export const notFound: RequestHandler = (req) => {
+  throw new AppError('not_found', `No route for ${req.method} ${req.path}.`);
+};
+
+/**
+ * Every error leaves as application/problem+json. Request errors are the caller's and are not
+ * logged as failures; anything unexpected is a generic 500, logged once with its stack.
+ */
+export const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  const { problem, unexpected } = toProblem(error);
+  if (unexpected) req.log.error({ err: error }, 'unhandled error');
+  if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+  res.status(problem.status).type('application/problem+json').json(problem);
+};
+
+/** Parses one part of a request; a failure is a 400 naming every bad field. */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  part: string,
+): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors = result.error.issues.map((issue) => ({
+    path: issue.path.length > 0 ? issue.path.map(String).join('.') : part,
+    message: issue.message,
+  }));
+  throw new AppError(
+    'validation',
+    `The request ${part} is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}.`,
+    errors,
+  );
+}
+
+const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
+
+/**
+ * One JSON log line per request, carrying a request id: the caller's X-Request-Id when it
+ * looks sane, else a new UUID; echoed in the response. Health and metrics probes are quiet.
+ */
+export function requestLogging(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: (req, res) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
+    customLogLevel: (_req, res, error) =>
+      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    serializers: {
+      req: (req: { id: unknown; method: string; url: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: req.url,
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  });
+}
+
+/** Observes each request's duration by method, matched route and status. */
+export function requestMetrics(
+  histogram: Histogram<'method' | 'route' | 'status'>,
+): RequestHandler {
+  return (req, res, next) => {
+    const end = histogram.startTimer();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}

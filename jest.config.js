@@ -1,4 +1,5 @@
-/** Every service's component tests; `make test` runs this. */
+/** Every project's component tests; `make test` runs this. */
 module.exports = {
-  projects: ['<rootDir>/ecommerce'],
+  projects: ['<rootDir>/ecommerce', '<rootDir>/payment_gateway'],
+  testTimeout: 30_000,
 };

@@ -11,5 +11,4 @@ module.exports = {
   moduleNameMapper: { '^@marketplace/common$': '<rootDir>/../common/src/index.ts' },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 30_000,
 };

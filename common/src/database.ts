@@ -130,3 +130,15 @@ export type TransactionRunner = <T>(work: (transaction: Transaction) => Promise<
 export function transactionRunner(sequelize: Sequelize): TransactionRunner {
   return (work) => sequelize.transaction(work);
 }
+
+/** Creates the database if missing, connects, and applies pending migrations. */
+export async function openMigratedDatabase(
+  url: string,
+  migrations: Migration[],
+  logger?: Logger,
+): Promise<Sequelize> {
+  await ensureDatabase(url);
+  const sequelize = createSequelize(url);
+  await migrate(sequelize, migrations, logger);
+  return sequelize;
+}

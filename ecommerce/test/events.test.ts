@@ -3,12 +3,15 @@ import type { Message } from '@aws-sdk/client-sqs';
 import request from 'supertest';
 import { admin, createProduct, createSeller, customer, validCard } from './support/actors';
 import type { Actor } from './support/actors';
-import { OutageProxy } from './support/outage-proxy';
-import { deleteQueue, receiveUntil, subscribeTestQueue } from './support/queue';
+import { OutageProxy } from '../../test-support/outage-proxy';
+import { deleteQueue, receiveUntil, subscribeTestQueue } from '../../test-support/queue';
 import { startTestApp } from './support/test-app';
 import type { TestApp } from './support/test-app';
 
-const aws = () => ({ AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL! });
+const aws = () => ({
+  AWS_REGION: 'us-east-1',
+  AWS_ENDPOINT_URL: process.env.TEST_ECOMMERCE_AWS_ENDPOINT_URL!,
+});
 const sns = createSnsClient(aws());
 const sqs = createSqsClient(aws());
 let queueUrl: string;
@@ -114,7 +117,7 @@ describe('with SNS down', () => {
   let proxy: OutageProxy;
   let t: TestApp;
   beforeAll(async () => {
-    proxy = new OutageProxy(new URL(process.env.AWS_ENDPOINT_URL!));
+    proxy = new OutageProxy(new URL(process.env.TEST_ECOMMERCE_AWS_ENDPOINT_URL!));
     await proxy.up();
     t = startTestApp({ awsEndpoint: proxy.url, relay: true });
   });

@@ -1,4 +1,4 @@
-import { createSequelize, migrate, ensureDatabase } from '@marketplace/common';
+import { openMigratedDatabase } from '@marketplace/common';
 import type { Logger } from '@marketplace/common';
 import type { Sequelize } from 'sequelize';
 import { migrations } from './migrations';
@@ -14,9 +14,6 @@ export {
 export type { Transaction, TransactionRunner } from '@marketplace/common';
 
 /** Creates the database if missing and applies pending migrations: nothing is made by hand. */
-export async function prepareDatabase(url: string, logger?: Logger): Promise<Sequelize> {
-  await ensureDatabase(url);
-  const sequelize = createSequelize(url);
-  await migrate(sequelize, migrations, logger);
-  return sequelize;
+export function prepareDatabase(url: string, logger?: Logger): Promise<Sequelize> {
+  return openMigratedDatabase(url, migrations, logger);
 }

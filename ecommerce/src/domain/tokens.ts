@@ -11,9 +11,7 @@ export interface IssuedToken {
 
 /** Signs RS256 tokens with the claims payment_gateway verifies (see common/auth-token). */
 export class TokenService {
-  constructor(
-    private readonly keys: { privateKey: string; ttlSeconds: number },
-  ) {}
+  constructor(private readonly keys: { privateKey: string; ttlSeconds: number }) {}
 
   issue(principal: Principal): IssuedToken {
     const token = jwt.sign(

@@ -3,9 +3,10 @@ import bcrypt from 'bcrypt';
 import type { Express } from 'express';
 import request from 'supertest';
 import { UserRepository } from '../../src/data/user-repository';
+import { unique } from '../../../test-support/unique';
 import type { TestApp } from './test-app';
 
-export const unique = (prefix: string) => `${prefix}_${randomUUID().slice(0, 8)}`;
+export { unique };
 
 export interface Actor {
   userId: string;

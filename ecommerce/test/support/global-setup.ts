@@ -1,38 +1,27 @@
-import { Client } from 'pg';
 import { createSnsClient, createSqsClient, provisionMessaging } from '@marketplace/common';
+import { dropDatabase, testDatabaseUrl } from '../../../test-support/database';
+import { startEmulator } from '../../../test-support/emulator';
+import type { Emulator } from '../../../test-support/emulator';
 import { prepareDatabase } from '../../src/data/database';
-import { startEmulator } from './emulator';
 
 /**
- * Once per run: a fresh, migrated test database and the SNS/SQS emulator, provisioned the way
- * `make run` does it. Workers inherit the environment set here.
+ * Once per run: a fresh, migrated test database and an SNS/SQS emulator of this project's
+ * own, provisioned the way `make run` does it. Workers inherit the TEST_ECOMMERCE_* variables
+ * (prefixed, because every project's global setup runs in one process).
  */
 export default async function globalSetup(): Promise<void> {
-  // Node 20 is supported by the SDK versions we lock; its notice about 2027 is noise in test output.
+  // Node 20 is supported by the SDK versions we lock; its notice about 2027 is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const databaseUrl =
-    process.env.ECOMMERCE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ecommerce_test';
-  const admin = new URL(databaseUrl);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await client.end();
+  const databaseUrl = testDatabaseUrl('ecommerce_test');
+  await dropDatabase(databaseUrl);
   const sequelize = await prepareDatabase(databaseUrl);
   await sequelize.close();
 
   const emulator = await startEmulator();
-  (globalThis as { __emulator__?: unknown }).__emulator__ = emulator;
+  (globalThis as { __ecommerceEmulator__?: Emulator }).__ecommerceEmulator__ = emulator;
+  process.env.TEST_ECOMMERCE_DATABASE_URL = databaseUrl;
+  process.env.TEST_ECOMMERCE_AWS_ENDPOINT_URL = emulator.url;
 
-  Object.assign(process.env, {
-    NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl,
-    AWS_ENDPOINT_URL: emulator.url,
-    AWS_REGION: 'us-east-1',
-    BCRYPT_ROUNDS: '4',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-  });
   const aws = { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: emulator.url };
   const sns = createSnsClient(aws);
   const sqs = createSqsClient(aws);

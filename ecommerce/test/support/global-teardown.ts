@@ -1,5 +1,5 @@
-import type { Emulator } from './emulator';
+import type { Emulator } from '../../../test-support/emulator';
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __emulator__?: Emulator }).__emulator__?.stop();
+  await (globalThis as { __ecommerceEmulator__?: Emulator }).__ecommerceEmulator__?.stop();
 }

@@ -8,6 +8,21 @@ import type { RelayOptions } from '../../src/messaging/outbox-relay';
 import { createServices } from '../../src/services';
 import type { Services } from '../../src/services';
 
+/** The environment the app is configured from in tests (see global-setup). */
+export function testEnv(overrides: Record<string, string | undefined> = {}) {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'test',
+    DATABASE_URL: process.env.TEST_ECOMMERCE_DATABASE_URL,
+    AWS_ENDPOINT_URL: process.env.TEST_ECOMMERCE_AWS_ENDPOINT_URL,
+    AWS_REGION: 'us-east-1',
+    BCRYPT_ROUNDS: '4',
+    LOG_LEVEL: 'silent',
+  };
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
+  return env;
+}
+
 export interface TestApp {
   app: Express;
   services: Services;
@@ -23,9 +38,7 @@ export interface TestApp {
 export function startTestApp(
   options: { awsEndpoint?: string; relay?: boolean; relayOptions?: Partial<RelayOptions> } = {},
 ): TestApp {
-  const env = { ...process.env };
-  if (options.awsEndpoint) env.AWS_ENDPOINT_URL = options.awsEndpoint;
-  const config = loadConfig(env);
+  const config = loadConfig(testEnv({ AWS_ENDPOINT_URL: options.awsEndpoint }));
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
-const SCRIPT = path.resolve(__dirname, '../../../scripts/sns-sqs-emulator.mjs');
+const SCRIPT = path.resolve(__dirname, '../scripts/sns-sqs-emulator.mjs');
 
 export interface Emulator {
   url: string;

@@ -9,7 +9,7 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { EVENT_TYPES, TOPIC_NAME } from '@marketplace/common';
-import { unique } from './actors';
+import { unique } from './unique';
 
 /**
  * A queue of this test's own, subscribed to the purchases topic the way the payment gateway's

@@ -1,0 +1,53 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import {
+  authenticate,
+  notFound,
+  operationsRoutes,
+  problemHandler,
+  requestLogging,
+  requestMetrics,
+} from '@marketplace/common';
+import express from 'express';
+import type { Express } from 'express';
+import { buildOpenApiDocument } from './http/openapi';
+import { queueDashboard } from './http/queue-dashboard';
+import { revenueRoutes } from './http/revenue-routes';
+import type { Services } from './services';
+
+/** The Express app, without listening: main.ts listens, tests use supertest. */
+export function createApp(services: Services): Express {
+  const { config, metrics } = services;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestLogging(services.logger));
+  app.use(requestMetrics(metrics.httpRequestDuration));
+  app.use(express.json({ limit: '100kb' }));
+
+  app.use(
+    operationsRoutes({
+      checks: {
+        postgres: async () => {
+          await services.sequelize.query('SELECT 1');
+        },
+        redis: async () => {
+          await services.redis.ping();
+        },
+        sqs: async () => {
+          await services.sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: await services.queues.url(),
+              AttributeNames: ['QueueArn'],
+            }),
+          );
+        },
+      },
+      registry: metrics.registry,
+      document: buildOpenApiDocument(),
+    }),
+  );
+  app.use(queueDashboard([services.scheduler.queue], config.jwtPublicKey));
+  app.use(revenueRoutes(services.ledger, authenticate(config.jwtPublicKey)));
+  app.use(notFound);
+  app.use(problemHandler);
+  return app;
+}

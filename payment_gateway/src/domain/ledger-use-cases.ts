@@ -1,0 +1,77 @@
+import { AppError } from '@marketplace/common';
+import type { Principal, PurchaseEvent, TransactionRunner } from '@marketplace/common';
+import type {
+  BookedEntry,
+  DateRange,
+  LedgerEntry,
+  LedgerRepository,
+} from '../data/ledger-repository';
+
+/** What an event owes each seller: `order_cancelled` reverses `order_placed`. */
+export function entriesOf(event: PurchaseEvent): LedgerEntry[] {
+  const sign = event.event_type === 'order_cancelled' ? -1 : 1;
+  return Object.entries(event.items).map(([sellerId, amount]) => ({
+    purchaseId: event.purchase_id,
+    sellerId,
+    eventType: event.event_type,
+    eventId: event.event_id,
+    amount: sign * amount,
+    currency: event.currency,
+    purchaseDate: new Date(event.purchase_date),
+  }));
+}
+
+export interface Revenue {
+  seller_id: string;
+  total_received: number;
+  currency: string;
+  purchases_count: number;
+}
+
+export class LedgerUseCases {
+  constructor(
+    private readonly inTransaction: TransactionRunner,
+    private readonly ledger: LedgerRepository,
+    private readonly currency: string,
+  ) {}
+
+  /**
+   * Books a batch of events in one transaction. Returns how many ledger lines were new and
+   * how many were already there (a redelivery or a duplicate publish).
+   */
+  async book(events: PurchaseEvent[]): Promise<{ booked: number; duplicates: number }> {
+    const entries = events.flatMap(entriesOf);
+    const booked = await this.inTransaction((transaction) =>
+      this.ledger.book(entries, transaction),
+    );
+    return { booked, duplicates: entries.length - booked };
+  }
+
+  async revenue(principal: Principal, sellerId: string, range: DateRange): Promise<Revenue> {
+    assertMaySee(principal, sellerId);
+    const { total, purchases } = await this.ledger.totals(sellerId, range);
+    return {
+      seller_id: sellerId,
+      total_received: total,
+      currency: this.currency,
+      purchases_count: purchases,
+    };
+  }
+
+  async entries(
+    principal: Principal,
+    sellerId: string,
+    range: DateRange,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: BookedEntry[]; total: number }> {
+    assertMaySee(principal, sellerId);
+    return this.ledger.entries(sellerId, range, page);
+  }
+}
+
+/** Admins see every seller's revenue; a seller's user only its own. */
+function assertMaySee(principal: Principal, sellerId: string): void {
+  if (principal.role === 'admin') return;
+  if (principal.role === 'seller' && principal.sellerId === sellerId) return;
+  throw new AppError('forbidden', "Only an admin or the seller's own user can see this revenue.");
+}

@@ -1,0 +1,36 @@
+import { parseInput, principalOf } from '@marketplace/common';
+import { Router } from 'express';
+import type { RequestHandler } from 'express';
+import type { LedgerUseCases } from '../domain/ledger-use-cases';
+import { entriesQuery, rangeQuery, sellerParams } from './schemas';
+
+export function revenueRoutes(ledger: LedgerUseCases, authenticated: RequestHandler): Router {
+  const router = Router();
+  router.use('/revenue', authenticated);
+
+  router.get('/revenue/:seller_id', async (req, res) => {
+    const { seller_id } = parseInput(sellerParams, req.params, 'path');
+    const range = parseInput(rangeQuery, req.query, 'query');
+    res.json(await ledger.revenue(principalOf(res), seller_id, range));
+  });
+
+  router.get('/revenue/:seller_id/entries', async (req, res) => {
+    const { seller_id } = parseInput(sellerParams, req.params, 'path');
+    const { from, to, limit, offset } = parseInput(entriesQuery, req.query, 'query');
+    const page = await ledger.entries(principalOf(res), seller_id, { from, to }, { limit, offset });
+    res.setHeader('X-Total-Count', String(page.total)).json(
+      page.items.map((entry) => ({
+        entry_id: entry.id,
+        purchase_id: entry.purchaseId,
+        event_id: entry.eventId,
+        event_type: entry.eventType,
+        amount: entry.amount,
+        currency: entry.currency,
+        purchase_date: entry.purchaseDate.toISOString(),
+        booked_at: entry.bookedAt.toISOString(),
+      })),
+    );
+  });
+
+  return router;
+}

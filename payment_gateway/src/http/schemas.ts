@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+/** Request and response shapes: routes validate with these, OpenAPI is generated from them. */
+
+const uuid = z.uuid().meta({ example: '72443a08-f340-4cdd-99f5-aa1de7b0455f' });
+const money = z.number().int().meta({ description: 'Minor units: 2990 is 29.90', example: 2990 });
+
+export const sellerParams = z.object({ seller_id: uuid });
+
+/** `YYYY-MM-DD` (a whole day) or a full ISO-8601 date-time. */
+const dateOrDateTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+
+export const rangeQuery = z
+  .object({
+    from: dateOrDateTime.optional().meta({
+      description: 'Purchases on or after this date (YYYY-MM-DD) or instant',
+      example: '2026-11-01',
+    }),
+    to: dateOrDateTime.optional().meta({
+      description: 'Purchases up to this date, inclusive (YYYY-MM-DD), or before this instant',
+      example: '2026-11-30',
+    }),
+  })
+  .transform(({ from, to }) => ({
+    from: from === undefined ? undefined : new Date(from),
+    // A date names a whole day: include it by stopping at the next midnight (UTC).
+    to:
+      to === undefined
+        ? undefined
+        : to.length === 10
+          ? new Date(Date.parse(to) + 24 * 3600 * 1000)
+          : new Date(to),
+  }))
+  .refine((r) => !r.from || !r.to || r.from < r.to, {
+    message: '`from` must be before `to`',
+    path: ['from'],
+  });
+
+export const entriesQuery = z.intersection(
+  rangeQuery,
+  z.object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  }),
+);
+
+export const revenueResponse = z
+  .object({
+    seller_id: uuid,
+    total_received: money,
+    currency: z.string().meta({ example: 'BRL' }),
+    purchases_count: z.number().int().meta({ description: 'Purchases placed minus cancelled' }),
+  })
+  .meta({ id: 'Revenue' });
+
+export const entryResponse = z
+  .object({
+    entry_id: uuid,
+    purchase_id: uuid,
+    event_id: uuid,
+    event_type: z.enum(['order_placed', 'order_cancelled']),
+    amount: money.meta({ description: 'Minor units; negative for a cancellation' }),
+    currency: z.string(),
+    purchase_date: z.iso.datetime(),
+    booked_at: z.iso.datetime(),
+  })
+  .meta({ id: 'LedgerEntry' });
+
+export const problemResponse = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+export const readinessResponse = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.record(z.string(), z.enum(['ok', 'failing'])),
+});

@@ -1,0 +1,168 @@
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger, PurchaseEvent } from '@marketplace/common';
+import type { LedgerUseCases } from '../domain/ledger-use-cases';
+import type { Metrics } from '../metrics';
+import { parsePurchaseMessage } from './purchase-message';
+import type { QueueLocator } from './queue-locator';
+
+export interface DrainOptions {
+  /** Stop receiving after this long: well under the visibility timeout (60 s) and job lock (30 s). */
+  budgetMs: number;
+  /** Long-poll wait of each receive. */
+  waitTimeSeconds: number;
+  /** How long an invalid message stays hidden before it is received again (and, after 5, dead-lettered). */
+  invalidRetryDelaySeconds: (receiveCount: number) => number;
+}
+
+export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
+  budgetMs: 15_000,
+  waitTimeSeconds: 1,
+  invalidRetryDelaySeconds: (receiveCount) => Math.min(30, 2 ** (receiveCount - 1)),
+};
+
+export interface DrainResult {
+  received: number;
+  booked: number;
+  duplicates: number;
+  invalid: number;
+}
+
+const DELETE_ATTEMPTS = 3;
+
+/**
+ * One run of the drain job: receive batches of up to 10 while messages keep coming (within
+ * the budget), book each batch's valid events in one transaction, and only then delete them.
+ * Invalid messages are never deleted; after 5 receives SQS moves them to the DLQ.
+ */
+export class SqsDrain {
+  private readonly options: DrainOptions;
+
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queues: QueueLocator,
+    private readonly ledger: LedgerUseCases,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+    options: Partial<DrainOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_DRAIN_OPTIONS, ...options };
+  }
+
+  async run(): Promise<DrainResult> {
+    const started = Date.now();
+    const queueUrl = await this.queues.url();
+    const result: DrainResult = { received: 0, booked: 0, duplicates: 0, invalid: 0 };
+    for (;;) {
+      const remainingSeconds = Math.floor((this.options.budgetMs - (Date.now() - started)) / 1000);
+      if (remainingSeconds < 0) break;
+      const out = await this.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: Math.min(this.options.waitTimeSeconds, remainingSeconds),
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+        }),
+      );
+      const messages = out.Messages ?? [];
+      this.metrics.oldestMessageAge.set(oldestAgeSeconds(messages));
+      if (messages.length === 0) break;
+      result.received += messages.length;
+      await this.handle(queueUrl, messages, result);
+    }
+    return result;
+  }
+
+  private async handle(queueUrl: string, messages: Message[], result: DrainResult): Promise<void> {
+    const valid: { message: Message; event: PurchaseEvent }[] = [];
+    for (const message of messages) {
+      const parsed = parsePurchaseMessage(message.Body);
+      if (parsed.ok) valid.push({ message, event: parsed.event });
+      else await this.reject(queueUrl, message, parsed.reason, result);
+    }
+    if (valid.length === 0) return;
+
+    const { booked, duplicates } = await this.ledger.book(valid.map((v) => v.event));
+    result.booked += booked;
+    result.duplicates += duplicates;
+    this.metrics.entriesBooked.inc(booked);
+    this.metrics.duplicatesSkipped.inc(duplicates);
+    this.metrics.messagesBooked.inc(valid.length);
+    for (const { message, event } of valid) {
+      this.logger.info(
+        {
+          event_id: event.event_id,
+          event_type: event.event_type,
+          purchase_id: event.purchase_id,
+          message_id: message.MessageId,
+        },
+        'event booked',
+      );
+    }
+    await this.delete(
+      queueUrl,
+      valid.map((v) => v.message),
+    );
+  }
+
+  /** Leaves the message on the queue, hidden for a while; SQS dead-letters it after 5 receives. */
+  private async reject(queueUrl: string, message: Message, reason: string, result: DrainResult) {
+    result.invalid += 1;
+    this.metrics.invalidMessages.inc();
+    const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
+    this.logger.warn(
+      { message_id: message.MessageId, receive_count: receiveCount, reason },
+      'invalid message left for the dead-letter queue',
+    );
+    try {
+      await this.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: message.ReceiptHandle,
+          VisibilityTimeout: this.options.invalidRetryDelaySeconds(receiveCount),
+        }),
+      );
+    } catch (error) {
+      // Not fatal: the message then reappears after the queue's visibility timeout.
+      this.logger.warn(
+        { err: error, message_id: message.MessageId },
+        'could not shorten visibility',
+      );
+    }
+  }
+
+  /**
+   * DeleteMessageBatch answers 200 even when entries fail: retry the failed ones. Whatever
+   * still fails is redelivered later and absorbed by the ledger's unique key.
+   */
+  private async delete(queueUrl: string, messages: Message[]): Promise<void> {
+    let pending = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle }));
+    for (let attempt = 1; attempt <= DELETE_ATTEMPTS && pending.length > 0; attempt++) {
+      const out = await this.sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }),
+      );
+      const failed = out.Failed ?? [];
+      if (failed.length > 0) {
+        this.logger.warn({ attempt, failed }, 'some deletes failed');
+      }
+      const retryable = new Set(failed.filter((f) => !f.SenderFault).map((f) => f.Id));
+      pending = pending.filter((entry) => retryable.has(entry.Id));
+    }
+    if (pending.length > 0) {
+      this.logger.warn(
+        { count: pending.length },
+        'messages not deleted; their redelivery will book nothing',
+      );
+    }
+  }
+}
+
+function oldestAgeSeconds(messages: Message[]): number {
+  const sent = messages.map((m) => Number(m.Attributes?.SentTimestamp)).filter(Number.isFinite);
+  return sent.length === 0 ? 0 : Math.max(0, (Date.now() - Math.min(...sent)) / 1000);
+}

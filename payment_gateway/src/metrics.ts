@@ -1,0 +1,92 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueueLocator } from './messaging/queue-locator';
+
+export interface Metrics {
+  registry: Registry;
+  httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
+  messagesBooked: Counter;
+  entriesBooked: Counter;
+  duplicatesSkipped: Counter;
+  invalidMessages: Counter;
+  drainRuns: Counter<'outcome'>;
+  oldestMessageAge: Gauge;
+}
+
+async function depth(sqs: SQSClient, url: Promise<string>): Promise<number> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: await url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+}
+
+/** One registry per app instance, so tests can build several in one process. */
+export function createMetrics(sqs: SQSClient, queues: QueueLocator): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  new Gauge({
+    name: 'sqs_queue_depth',
+    help: 'Messages in the purchases queue (visible and in flight)',
+    registers,
+    async collect() {
+      this.set(await depth(sqs, queues.url()));
+    },
+  });
+  new Gauge({
+    name: 'sqs_dlq_depth',
+    help: 'Messages in the dead-letter queue: events that could not be booked',
+    registers,
+    async collect() {
+      this.set(await depth(sqs, queues.deadLetterUrl()));
+    },
+  });
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    messagesBooked: new Counter({
+      name: 'ledger_messages_booked_total',
+      help: 'Queue messages whose events were committed to the ledger and deleted',
+      registers,
+    }),
+    entriesBooked: new Counter({
+      name: 'ledger_entries_booked_total',
+      help: 'New ledger lines (one per seller per event)',
+      registers,
+    }),
+    duplicatesSkipped: new Counter({
+      name: 'ledger_duplicates_skipped_total',
+      help: 'Ledger lines already booked (redelivered or republished events)',
+      registers,
+    }),
+    invalidMessages: new Counter({
+      name: 'sqs_invalid_messages_total',
+      help: 'Messages that are not a valid v1 purchase event (left for the DLQ)',
+      registers,
+    }),
+    drainRuns: new Counter({
+      name: 'drain_runs_total',
+      help: 'Runs of the SQS drain job by outcome',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    oldestMessageAge: new Gauge({
+      name: 'sqs_oldest_message_age_seconds',
+      help: 'Age of the oldest message in the last batch received (0 when the queue was empty)',
+      registers,
+    }),
+  };
+}

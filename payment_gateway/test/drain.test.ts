@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { MessagingResources } from '@marketplace/common';
+import request from 'supertest';
+import { redrive } from '../src/messaging/redrive';
+import { cancellationOf, publish, purchaseEvent, sendRaw, tokenFor } from './support/events';
+import { ownMessaging, startTestGateway } from './support/test-app';
+import type { TestGateway } from './support/test-app';
+
+const admin = tokenFor({ role: 'admin' });
+
+let messaging: MessagingResources;
+let gw: TestGateway;
+beforeEach(async () => {
+  messaging = await ownMessaging();
+  gw = startTestGateway({ queueUrl: messaging.queueUrl });
+});
+afterEach(() => gw.close());
+
+const revenueOf = async (sellerId: string) =>
+  (await request(gw.app).get(`/revenue/${sellerId}`).set(admin).expect(200)).body;
+
+async function depth(queueUrl: string): Promise<number> {
+  const out = await gw.services.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(out.Attributes!.ApproximateNumberOfMessages) +
+    Number(out.Attributes!.ApproximateNumberOfMessagesNotVisible)
+  );
+}
+
+test('when a valid event arrives, then each seller is booked its share and the message is deleted', async () => {
+  const [a, b] = [randomUUID(), randomUUID()];
+  const event = purchaseEvent({ [a]: 2990, [b]: 150 });
+  await publish(messaging.topicArn, event);
+  const result = await gw.services.drain.run();
+  expect(result).toEqual({ received: 1, booked: 2, duplicates: 0, invalid: 0 });
+  expect(await revenueOf(a)).toEqual({
+    seller_id: a,
+    total_received: 2990,
+    currency: 'BRL',
+    purchases_count: 1,
+  });
+  expect(await revenueOf(b)).toMatchObject({ total_received: 150, purchases_count: 1 });
+  expect(await depth(messaging.queueUrl)).toBe(0);
+  expect(gw.logs.join('')).toContain(event.event_id);
+});
+
+test('when the same event is delivered twice, then it is booked once', async () => {
+  const seller = randomUUID();
+  const event = purchaseEvent({ [seller]: 1000 });
+  await publish(messaging.topicArn, event);
+  await publish(messaging.topicArn, event);
+  const result = await gw.services.drain.run();
+  expect(result).toMatchObject({ received: 2, booked: 1, duplicates: 1 });
+  await publish(messaging.topicArn, event); // and a third time, in a later run
+  expect(await gw.services.drain.run()).toMatchObject({ received: 1, booked: 0, duplicates: 1 });
+  expect(await revenueOf(seller)).toMatchObject({ total_received: 1000, purchases_count: 1 });
+  const metrics = await request(gw.app).get('/metrics').expect(200);
+  expect(metrics.text).toMatch(/ledger_duplicates_skipped_total 2/);
+});
+
+test('when the message is an SNS envelope, then the event inside is booked', async () => {
+  const seller = randomUUID();
+  const event = purchaseEvent({ [seller]: 777 });
+  await sendRaw(
+    messaging.queueUrl,
+    JSON.stringify({
+      Type: 'Notification',
+      MessageId: randomUUID(),
+      TopicArn: messaging.topicArn,
+      Message: JSON.stringify(event),
+    }),
+  );
+  expect(await gw.services.drain.run()).toMatchObject({ received: 1, booked: 1 });
+  expect(await revenueOf(seller)).toMatchObject({ total_received: 777 });
+});
+
+test('when a message is malformed, then it reaches the DLQ after 5 receives and valid ones behind it are booked', async () => {
+  const seller = randomUUID();
+  await sendRaw(messaging.queueUrl, '{"event_type": "order_placed", "items": "not a map"}');
+  await publish(messaging.topicArn, purchaseEvent({ [seller]: 500 }));
+  let invalid = 0;
+  for (let run = 0; run < 8 && (await depth(messaging.dlqUrl)) === 0; run++) {
+    invalid += (await gw.services.drain.run()).invalid;
+  }
+  expect(invalid).toBe(5);
+  expect(await depth(messaging.dlqUrl)).toBe(1);
+  expect(await depth(messaging.queueUrl)).toBe(0);
+  expect(await revenueOf(seller)).toMatchObject({ total_received: 500 });
+  const metrics = await request(gw.app).get('/metrics').expect(200);
+  expect(metrics.text).toMatch(/sqs_invalid_messages_total 5/);
+  expect(metrics.text).toMatch(/sqs_dlq_depth 1/);
+
+  // `make redrive` puts it back on the queue (where, still malformed, it would fail again).
+  expect(await redrive(gw.services.sqs, gw.services.queues)).toBe(1);
+  expect(await depth(messaging.dlqUrl)).toBe(0);
+  expect(await depth(messaging.queueUrl)).toBe(1);
+});
+
+test('when a purchase is cancelled, then the reversal is booked negative', async () => {
+  const seller = randomUUID();
+  const placed = purchaseEvent({ [seller]: 4000 });
+  const kept = purchaseEvent({ [seller]: 100 });
+  await publish(messaging.topicArn, placed);
+  await publish(messaging.topicArn, kept);
+  await publish(messaging.topicArn, cancellationOf(placed));
+  await gw.services.drain.run();
+  expect(await revenueOf(seller)).toMatchObject({ total_received: 100, purchases_count: 1 });
+  const entries = await request(gw.app).get(`/revenue/${seller}/entries`).set(admin).expect(200);
+  expect(
+    entries.body.map((e: { amount: number }) => e.amount).sort((x: number, y: number) => x - y),
+  ).toEqual([-4000, 100, 4000]);
+});
+
+test('when the job scheduler runs, then published events are booked without calling the drain by hand', async () => {
+  await gw.services.scheduler.schedule();
+  await gw.services.scheduler.schedule(); // a second instance starting: still one schedule
+  expect(await gw.services.scheduler.queue.getJobSchedulers()).toHaveLength(1);
+  gw.services.scheduler.startWorker(gw.services.drain);
+  const seller = randomUUID();
+  await publish(messaging.topicArn, purchaseEvent({ [seller]: 1234 }));
+  const deadline = Date.now() + 5000;
+  let revenue = await revenueOf(seller);
+  while (revenue.total_received === 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    revenue = await revenueOf(seller);
+  }
+  expect(revenue).toMatchObject({ total_received: 1234, purchases_count: 1 });
+});

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { createSnsClient, createSqsClient, devKeyPair } from '@marketplace/common';
+import type { PurchaseEvent } from '@marketplace/common';
+import jwt from 'jsonwebtoken';
+
+export function purchaseEvent(
+  items: Record<string, number>,
+  overrides: Partial<PurchaseEvent> = {},
+): PurchaseEvent {
+  const now = new Date().toISOString();
+  return {
+    event_id: randomUUID(),
+    event_type: 'order_placed',
+    version: 1,
+    occurred_at: now,
+    purchase_id: randomUUID(),
+    purchase_date: now,
+    currency: 'BRL',
+    items,
+    ...overrides,
+  };
+}
+
+/** The cancellation of a placed purchase: same purchase, same amounts. */
+export const cancellationOf = (placed: PurchaseEvent): PurchaseEvent => ({
+  ...placed,
+  event_id: randomUUID(),
+  event_type: 'order_cancelled',
+  occurred_at: new Date().toISOString(),
+});
+
+const aws = () => ({
+  AWS_REGION: 'us-east-1',
+  AWS_ENDPOINT_URL: process.env.TEST_PAYMENTS_AWS_ENDPOINT_URL,
+});
+
+/** Publishes as ecommerce does: to the topic, with the event_type attribute. */
+export async function publish(topicArn: string, event: PurchaseEvent): Promise<void> {
+  const sns = createSnsClient(aws());
+  try {
+    await sns.send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Message: JSON.stringify(event),
+        MessageAttributes: { event_type: { DataType: 'String', StringValue: event.event_type } },
+      }),
+    );
+  } finally {
+    sns.destroy();
+  }
+}
+
+/** Puts a body straight on the queue (an SNS envelope, or garbage). */
+export async function sendRaw(queueUrl: string, body: string): Promise<void> {
+  const sqs = createSqsClient(aws());
+  try {
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/** A token as ecommerce issues them, signed with the development/test key. */
+export function tokenFor(claims: { role: 'customer' | 'seller' | 'admin'; seller_id?: string }): {
+  Authorization: string;
+} {
+  const token = jwt.sign({ username: `user-${claims.role}`, ...claims }, devKeyPair().privateKey, {
+    algorithm: 'RS256',
+    expiresIn: 600,
+    subject: randomUUID(),
+  });
+  return { Authorization: `Bearer ${token}` };
+}

@@ -1,5 +1,5 @@
-/** Every project's component tests; `make test` runs this. */
+/** Every project's tests; `make test` runs this. */
 module.exports = {
-  projects: ['<rootDir>/ecommerce', '<rootDir>/payment_gateway'],
+  projects: ['<rootDir>/ecommerce', '<rootDir>/payment_gateway', '<rootDir>/e2e'],
   testTimeout: 30_000,
 };

@@ -5,8 +5,8 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    // Transpile only: `make typecheck` type-checks sources and tests once, up front.
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json', isolatedModules: true }],
+    // isolatedModules (tsconfig) makes this transpile-only: `make typecheck` checks types once.
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }],
   },
   moduleNameMapper: { '^@marketplace/common$': '<rootDir>/../common/src/index.ts' },
   globalSetup: '<rootDir>/test/support/global-setup.ts',

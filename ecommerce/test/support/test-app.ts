@@ -36,9 +36,15 @@ export interface TestApp {
  * the emulator (or another endpoint, to simulate an outage). The relay runs only if asked.
  */
 export function startTestApp(
-  options: { awsEndpoint?: string; relay?: boolean; relayOptions?: Partial<RelayOptions> } = {},
+  options: {
+    awsEndpoint?: string;
+    relay?: boolean;
+    relayOptions?: Partial<RelayOptions>;
+    /** Other settings (the end-to-end suite points at its own database and emulator). */
+    env?: Record<string, string | undefined>;
+  } = {},
 ): TestApp {
-  const config = loadConfig(testEnv({ AWS_ENDPOINT_URL: options.awsEndpoint }));
+  const config = loadConfig(testEnv({ ...options.env, AWS_ENDPOINT_URL: options.awsEndpoint }));
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -64,9 +64,15 @@ export interface TestGateway {
 
 /** The real service in-process, wired as main.ts wires it, on the given queue. */
 export function startTestGateway(
-  options: { queueUrl?: string; drainOptions?: Partial<DrainOptions>; bullPrefix?: string } = {},
+  options: {
+    queueUrl?: string;
+    drainOptions?: Partial<DrainOptions>;
+    bullPrefix?: string;
+    /** Other settings (the end-to-end suite points at its own database and emulator). */
+    env?: Record<string, string | undefined>;
+  } = {},
 ): TestGateway {
-  const config = loadConfig(testEnv({ SQS_QUEUE_URL: options.queueUrl }));
+  const config = loadConfig(testEnv({ ...options.env, SQS_QUEUE_URL: options.queueUrl }));
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -1,0 +1,127 @@
+import request from 'supertest';
+import {
+  admin,
+  createProduct,
+  createSeller,
+  customer,
+  validCard,
+} from '../ecommerce/test/support/actors';
+import type { Actor } from '../ecommerce/test/support/actors';
+import { startTestApp } from '../ecommerce/test/support/test-app';
+import type { TestApp } from '../ecommerce/test/support/test-app';
+import { startTestGateway } from '../payment_gateway/test/support/test-app';
+import type { TestGateway } from '../payment_gateway/test/support/test-app';
+import { unique } from '../test-support/unique';
+
+const PURCHASES = 200;
+const CONCURRENCY = 10;
+const SELLERS = 4;
+
+let shop: TestApp;
+let gateways: TestGateway[];
+
+beforeAll(async () => {
+  const env = process.env;
+  shop = startTestApp({
+    relay: true,
+    awsEndpoint: env.TEST_E2E_AWS_ENDPOINT_URL,
+    env: {
+      DATABASE_URL: env.TEST_E2E_ECOMMERCE_DATABASE_URL,
+      SNS_TOPIC_ARN: env.TEST_E2E_TOPIC_ARN,
+    },
+    relayOptions: { sweepIntervalMs: 1000 },
+  });
+  // Two gateway instances on one BullMQ queue, at the production poll interval.
+  const bullPrefix = unique('e2e');
+  gateways = [0, 1].map(() =>
+    startTestGateway({
+      queueUrl: env.TEST_E2E_QUEUE_URL,
+      bullPrefix,
+      env: {
+        DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,
+        AWS_ENDPOINT_URL: env.TEST_E2E_AWS_ENDPOINT_URL,
+        POLL_INTERVAL_MS: '1000',
+      },
+      drainOptions: { waitTimeSeconds: 1 },
+    }),
+  );
+  for (const gw of gateways) {
+    await gw.services.scheduler.schedule();
+    gw.services.scheduler.startWorker(gw.services.drain);
+  }
+});
+
+afterAll(async () => {
+  await Promise.all([shop.close(), ...gateways.map((gw) => gw.close())]);
+});
+
+test('when 200 purchases over several sellers are drained by two workers, then each seller earns the exact sum within 5 s', async () => {
+  const boss = await admin(shop);
+  const sellers: string[] = [];
+  const products: string[] = [];
+  for (let s = 0; s < SELLERS; s++) {
+    const sellerId = await createSeller(shop.app, boss);
+    sellers.push(sellerId);
+    for (const price of [150 + s, 2990 + 7 * s]) {
+      products.push(await createProduct(shop.app, boss, { sellerId, price }));
+    }
+  }
+  const buyers: Actor[] = [];
+  for (let i = 0; i < CONCURRENCY; i++) buyers.push(await customer(shop.app));
+
+  const expected = new Map<string, { total: number; purchases: number }>(
+    sellers.map((id) => [id, { total: 0, purchases: 0 }]),
+  );
+  const buy = async (n: number) => {
+    // 1 to 3 lines, spread over the catalogue, quantities 1 to 3.
+    const lines = Array.from({ length: 1 + (n % 3) }, (_, k) => ({
+      product_id: products[(n * 3 + k * 5) % products.length]!,
+      quantity: 1 + ((n + k) % 3),
+    }));
+    const res = await request(shop.app)
+      .post('/purchase')
+      .set(buyers[n % CONCURRENCY]!.auth)
+      .send({ products: lines, credit_card: validCard() })
+      .expect(201);
+    const owed = new Map<string, number>();
+    for (const item of res.body.items as { seller_id: string; subtotal: number }[]) {
+      owed.set(item.seller_id, (owed.get(item.seller_id) ?? 0) + item.subtotal);
+    }
+    for (const [sellerId, amount] of owed) {
+      const entry = expected.get(sellerId)!;
+      entry.total += amount;
+      entry.purchases += 1;
+    }
+  };
+  for (let start = 0; start < PURCHASES; start += CONCURRENCY) {
+    await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => buy(start + i)));
+  }
+  const lastPurchaseAt = Date.now();
+
+  const revenue = async (sellerId: string) =>
+    (await request(gateways[0]!.app).get(`/revenue/${sellerId}`).set(boss.auth).expect(200))
+      .body as {
+      total_received: number;
+      purchases_count: number;
+    };
+  const settled = async () => {
+    const all = await Promise.all(sellers.map(revenue));
+    return all.every((r, i) => r.total_received === expected.get(sellers[i]!)!.total);
+  };
+  while (!(await settled()) && Date.now() - lastPurchaseAt < 5000) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const elapsedMs = Date.now() - lastPurchaseAt;
+
+  for (const sellerId of sellers) {
+    const want = expected.get(sellerId)!;
+    expect({ sellerId, ...(await revenue(sellerId)) }).toMatchObject({
+      sellerId,
+      total_received: want.total,
+      purchases_count: want.purchases,
+    });
+  }
+  expect(elapsedMs).toBeLessThan(5000);
+  // Both instances share one schedule.
+  expect(await gateways[0]!.services.scheduler.queue.getJobSchedulers()).toHaveLength(1);
+});

@@ -1,0 +1,35 @@
+import { createSnsClient, createSqsClient, provisionMessaging } from '@marketplace/common';
+import { prepareDatabase as prepareEcommerce } from '../../ecommerce/src/data/database';
+import { prepareDatabase as preparePayments } from '../../payment_gateway/src/data/database';
+import { dropDatabase, testDatabaseUrl } from '../../test-support/database';
+import { startEmulator } from '../../test-support/emulator';
+import type { Emulator } from '../../test-support/emulator';
+
+/** Both services' databases and one emulator with the production topology, for this suite only. */
+export default async function globalSetup(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const ecommerceUrl = testDatabaseUrl('ecommerce_e2e');
+  const paymentsUrl = testDatabaseUrl('payments_e2e');
+  for (const [url, prepare] of [
+    [ecommerceUrl, prepareEcommerce],
+    [paymentsUrl, preparePayments],
+  ] as const) {
+    await dropDatabase(url);
+    await (await prepare(url)).close();
+  }
+  const emulator = await startEmulator();
+  (globalThis as { __e2eEmulator__?: Emulator }).__e2eEmulator__ = emulator;
+  const aws = { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: emulator.url };
+  const sns = createSnsClient(aws);
+  const sqs = createSqsClient(aws);
+  const resources = await provisionMessaging(sns, sqs);
+  sns.destroy();
+  sqs.destroy();
+  Object.assign(process.env, {
+    TEST_E2E_ECOMMERCE_DATABASE_URL: ecommerceUrl,
+    TEST_E2E_PAYMENTS_DATABASE_URL: paymentsUrl,
+    TEST_E2E_AWS_ENDPOINT_URL: emulator.url,
+    TEST_E2E_TOPIC_ARN: resources.topicArn,
+    TEST_E2E_QUEUE_URL: resources.queueUrl,
+  });
+}

@@ -13,7 +13,10 @@ mkdir -p "$RUN_DIR"
 : "${AWS_REGION:=us-east-1}"
 : "${ECOMMERCE_PORT:=8000}"
 : "${ECOMMERCE_DATABASE_URL:=postgres://postgres@127.0.0.1:5432/ecommerce}"
-export HOST AWS_ENDPOINT_URL AWS_REGION
+: "${PAYMENT_GATEWAY_PORT:=8001}"
+: "${PAYMENT_GATEWAY_DATABASE_URL:=postgres://postgres@127.0.0.1:5432/payments}"
+: "${REDIS_URL:=redis://127.0.0.1:6379}"
+export HOST AWS_ENDPOINT_URL AWS_REGION REDIS_URL
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -88,18 +91,21 @@ up() {
   say "provisioning topic, queues and subscription"
   node common/dist/provision-cli.js >"$RUN_DIR/provision.log" 2>&1 || die "provisioning failed; see $RUN_DIR/provision.log"
   start_service ecommerce ecommerce/dist/main.js "$ECOMMERCE_PORT" "$ECOMMERCE_DATABASE_URL"
+  start_service payment_gateway payment_gateway/dist/main.js "$PAYMENT_GATEWAY_PORT" "$PAYMENT_GATEWAY_DATABASE_URL"
   wait_for ecommerce "http://${HOST}:${ECOMMERCE_PORT}/ready" 60
+  wait_for payment_gateway "http://${HOST}:${PAYMENT_GATEWAY_PORT}/ready" 60
   cat <<EOT
 
 Ready.
-  ecommerce   http://${HOST}:${ECOMMERCE_PORT}   (API docs: http://${HOST}:${ECOMMERCE_PORT}/docs)
-  SNS/SQS     ${AWS_ENDPOINT_URL} (emulator)
+  ecommerce        http://${HOST}:${ECOMMERCE_PORT}   (API docs: http://${HOST}:${ECOMMERCE_PORT}/docs)
+  payment_gateway  http://${HOST}:${PAYMENT_GATEWAY_PORT}   (API docs: http://${HOST}:${PAYMENT_GATEWAY_PORT}/docs, queues: /admin/queues)
+  SNS/SQS          ${AWS_ENDPOINT_URL:-real AWS}
 Logs: make logs    Stop: make stop    Demo data: make fixtures
 EOT
 }
 
 down() {
-  for name in ecommerce emulator; do
+  for name in ecommerce payment_gateway emulator; do
     if alive "$name"; then say "stopping $name"; fi
     stop_process "$name"
   done
@@ -109,6 +115,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   logs) exec tail -n 50 -F "$RUN_DIR"/*.log ;;
-  status) for name in emulator ecommerce; do alive "$name" && echo "$name: running" || echo "$name: stopped"; done ;;
+  status) for name in emulator ecommerce payment_gateway; do alive "$name" && echo "$name: running" || echo "$name: stopped"; done ;;
   *) die "usage: $0 up|down|logs|status" ;;
 esac

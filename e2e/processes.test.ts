@@ -1,0 +1,146 @@
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import request from 'supertest';
+import { createSequelize } from '@marketplace/common';
+import { loadFixtures } from '../ecommerce/src/data/fixtures';
+import { unique } from '../test-support/unique';
+
+/**
+ * The compiled services as `make run` starts them: configuration from the environment,
+ * migrations at start, readiness, a purchase that reaches the ledger, and SIGTERM ending each
+ * process cleanly (exit 0) after its in-flight work.
+ */
+const ROOT = path.resolve(__dirname, '..');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+interface Running {
+  child: ChildProcess;
+  output: string[];
+  url: string;
+}
+
+async function start(entry: string, env: Record<string, string | undefined>): Promise<Running> {
+  const port = await freePort();
+  const output: string[] = [];
+  const child = spawn(process.execPath, [path.join(ROOT, entry)], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const ready = await request(url)
+      .get('/ready')
+      .then(
+        (r) => r.status,
+        () => 0,
+      );
+    if (ready === 200) return { child, output, url };
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`${entry} did not become ready:\n${output.join('')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function stop(running: Running): Promise<number | null> {
+  return new Promise((resolve) => {
+    running.child.once('exit', (code) => resolve(code));
+    running.child.kill('SIGTERM');
+  });
+}
+
+let shop: Running | undefined;
+let gateway: Running | undefined;
+
+beforeAll(async () => {
+  // Incremental: nearly free when `make test` has just built.
+  execFileSync(
+    path.join(ROOT, 'node_modules/.bin/tsc'),
+    ['-b', 'common', 'ecommerce', 'payment_gateway'],
+    {
+      cwd: ROOT,
+    },
+  );
+  const sequelize = createSequelize(process.env.TEST_E2E_ECOMMERCE_DATABASE_URL!);
+  await loadFixtures(sequelize, { bcryptRounds: 4 });
+  await sequelize.close();
+});
+
+afterAll(() => {
+  shop?.child.kill('SIGKILL');
+  gateway?.child.kill('SIGKILL');
+});
+
+test('when both services run as processes, then the README purchase reaches the ledger and SIGTERM stops each with exit 0', async () => {
+  const env = process.env;
+  const shared = {
+    NODE_ENV: 'development',
+    AWS_ENDPOINT_URL: env.TEST_E2E_AWS_ENDPOINT_URL,
+    AWS_REGION: 'us-east-1',
+  };
+  shop = await start('ecommerce/dist/main.js', {
+    ...shared,
+    DATABASE_URL: env.TEST_E2E_ECOMMERCE_DATABASE_URL,
+    BCRYPT_ROUNDS: '4',
+  });
+  gateway = await start('payment_gateway/dist/main.js', {
+    ...shared,
+    DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,
+    POLL_INTERVAL_MS: '500',
+  });
+
+  // The README's walkthrough, against the processes.
+  const login = (username: string, password: string) =>
+    request(shop!.url).post('/login').type('form').send({ username, password }).expect(200);
+  const james = (await login('james', 'james1234')).body.token as string;
+  const purchase = await request(shop.url)
+    .post('/purchase')
+    .set('Authorization', `Bearer ${james}`)
+    .set('Idempotency-Key', unique('proc'))
+    .send({
+      products: [{ product_id: '66efcb62-7b50-41b9-a3ca-7a6382eba6e8', quantity: 2 }],
+      credit_card: {
+        card_number: '4111111111111111',
+        cvv: '789',
+        card_holder_name: 'James',
+        exp_date: '12/49',
+      },
+    })
+    .expect(201);
+  const seller = (await login('new_seller', 'seller1234')).body.token as string;
+  const revenue = async () =>
+    (
+      await request(gateway!.url)
+        .get('/revenue/72443a08-f340-4cdd-99f5-aa1de7b0455f')
+        .set('Authorization', `Bearer ${seller}`)
+        .expect(200)
+    ).body as { total_received: number };
+  const deadline = Date.now() + 5000;
+  while ((await revenue()).total_received === 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect(await revenue()).toMatchObject({
+    total_received: purchase.body.total_price,
+    purchases_count: 1,
+  });
+
+  expect(await stop(shop)).toBe(0);
+  expect(await stop(gateway)).toBe(0);
+  expect(shop.output.join('')).toContain('"msg":"stopped"');
+  expect(gateway.output.join('')).toContain('"msg":"stopped"');
+});

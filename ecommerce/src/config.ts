@@ -42,6 +42,9 @@ const envSchema = z
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Every variable the service reads (docs and the compose file are checked against it). */
+export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape);
+
 export interface Config {
   nodeEnv: Env['NODE_ENV'];
   host: string;

@@ -14,8 +14,11 @@ import { queueDashboard } from './http/queue-dashboard';
 import { revenueRoutes } from './http/revenue-routes';
 import type { Services } from './services';
 
-/** The Express app, without listening: main.ts listens, tests use supertest. */
-export function createApp(services: Services): Express {
+/**
+ * The Express app, without listening: main.ts listens, tests use supertest. A worker-only
+ * process (RUN_MODE=worker) serves just health, readiness and its own metrics.
+ */
+export function createApp(services: Services, options: { serveApi?: boolean } = {}): Express {
   const { config, metrics } = services;
   const app = express();
   app.disable('x-powered-by');
@@ -45,8 +48,10 @@ export function createApp(services: Services): Express {
       document: buildOpenApiDocument(),
     }),
   );
-  app.use(queueDashboard([services.scheduler.queue], config.jwtPublicKey));
-  app.use(revenueRoutes(services.ledger, authenticate(config.jwtPublicKey)));
+  if (options.serveApi ?? true) {
+    app.use(queueDashboard([services.scheduler.queue], config.jwtPublicKey));
+    app.use(revenueRoutes(services.ledger, authenticate(config.jwtPublicKey)));
+  }
   app.use(notFound);
   app.use(problemHandler);
   return app;

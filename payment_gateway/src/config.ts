@@ -37,6 +37,9 @@ const envSchema = z
     }
   });
 
+/** Every variable the service reads (docs and the compose file are checked against it). */
+export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape);
+
 export interface Config {
   nodeEnv: 'development' | 'test' | 'production';
   host: string;

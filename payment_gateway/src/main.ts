@@ -29,14 +29,17 @@ async function main(): Promise<void> {
   const api = config.runMode !== 'worker';
   const worker = config.runMode !== 'api';
 
-  const server = api ? createServer(createApp(services)) : undefined;
+  const server = createServer(createApp(services, { serveApi: api }));
   if (worker) {
     await services.scheduler.schedule();
     services.scheduler.startWorker(services.drain);
     logger.info({ every_ms: config.pollIntervalMs }, 'drain worker started');
   }
-  server?.listen(config.port, config.host, () => {
-    logger.info({ url: `http://${config.host}:${config.port}` }, 'payment_gateway listening');
+  server.listen(config.port, config.host, () => {
+    logger.info(
+      { url: `http://${config.host}:${config.port}`, mode: config.runMode },
+      'payment_gateway listening',
+    );
   });
 
   let stopping = false;
@@ -45,12 +48,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     // Stop taking requests and jobs; let the running request and drain finish; close pools.
-    const closed = server
-      ? new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        })
-      : Promise.resolve();
+    const closed = new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
     await Promise.all([closed, services.scheduler.close()]);
     await sequelize.close();
     await redis.quit();

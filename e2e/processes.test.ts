@@ -102,6 +102,8 @@ test('when both services run as processes, then the README purchase reaches the 
     ...shared,
     DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,
     POLL_INTERVAL_MS: '500',
+    // Its own BullMQ keys: a stack started with `make run` may share this Redis.
+    BULLMQ_PREFIX: unique('e2e-process'),
   });
 
   // The README's walkthrough, against the processes.

@@ -9,7 +9,10 @@ const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const section = readme.split(/^## /m).find((s) => s.startsWith('Walkthrough'));
 if (!section) throw new Error('README.md has no "## Walkthrough" section');
 
-const blocks = [...section.matchAll(/```(sh|json)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], body: m[2] }));
+const blocks = [...section.matchAll(/```(sh|json)\n([\s\S]*?)```/g)].map((m) => ({
+  lang: m[1],
+  body: m[2],
+}));
 const steps = [];
 for (const [i, block] of blocks.entries()) {
   if (block.lang !== 'sh') continue;
@@ -32,7 +35,10 @@ function documents(text) {
   try {
     return [JSON.parse(trimmed)];
   } catch {
-    return trimmed.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    return trimmed
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
   }
 }
 
@@ -42,12 +48,19 @@ function matches(expected, actual) {
     return typeof actual === 'string' && actual.startsWith(expected.slice(0, -1));
   }
   if (Array.isArray(expected)) {
-    return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => matches(e, actual[i]));
+    return (
+      Array.isArray(actual) &&
+      actual.length === expected.length &&
+      expected.every((e, i) => matches(e, actual[i]))
+    );
   }
   if (expected && typeof expected === 'object') {
     if (!actual || typeof actual !== 'object' || Array.isArray(actual)) return false;
     const keys = Object.keys(expected);
-    return keys.length === Object.keys(actual).length && keys.every((k) => matches(expected[k], actual[k]));
+    return (
+      keys.length === Object.keys(actual).length &&
+      keys.every((k) => matches(expected[k], actual[k]))
+    );
   }
   return expected === actual;
 }
@@ -67,8 +80,12 @@ steps.forEach((step, i) => {
     process.stdout.write(`ok    ${first}\n`);
   } else {
     failed = true;
-    process.stdout.write(`FAIL  ${first}\n  expected: ${JSON.stringify(expected)}\n  actual:   ${JSON.stringify(actual)}\n`);
+    process.stdout.write(
+      `FAIL  ${first}\n  expected: ${JSON.stringify(expected)}\n  actual:   ${JSON.stringify(actual)}\n`,
+    );
   }
 });
-process.stdout.write(failed ? 'smoke: differences found\n' : `smoke: ${steps.length} steps as documented\n`);
+process.stdout.write(
+  failed ? 'smoke: differences found\n' : `smoke: ${steps.length} steps as documented\n`,
+);
 process.exit(failed ? 1 : 0);

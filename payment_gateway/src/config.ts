@@ -19,6 +19,11 @@ const envSchema = z
     SQS_QUEUE_URL: z.url().optional(),
     JWT_PUBLIC_KEY: z.string().optional(),
     POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    /** BullMQ key prefix: deployments sharing one Redis need different ones. */
+    BULLMQ_PREFIX: z
+      .string()
+      .regex(/^[\w-]{1,50}$/, 'letters, digits, _ and - only')
+      .default('marketplace'),
     CURRENCY: z
       .string()
       .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as BRL')
@@ -50,6 +55,7 @@ export interface Config {
   sqsQueueUrl?: string | undefined;
   jwtPublicKey: string;
   pollIntervalMs: number;
+  bullPrefix: string;
   currency: string;
   logLevel: string;
   runMode: 'all' | 'api' | 'worker';
@@ -74,6 +80,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sqsQueueUrl: env.SQS_QUEUE_URL,
     jwtPublicKey,
     pollIntervalMs: env.POLL_INTERVAL_MS,
+    bullPrefix: env.BULLMQ_PREFIX,
     currency: env.CURRENCY,
     logLevel: env.LOG_LEVEL,
     runMode: env.RUN_MODE,

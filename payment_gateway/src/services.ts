@@ -34,8 +34,6 @@ export function createServices(deps: {
   redis: Redis;
   sqs: SQSClient;
   drainOptions?: Partial<DrainOptions>;
-  /** BullMQ key prefix; tests give each app its own. */
-  bullPrefix?: string;
 }): Services {
   const { config, logger, sequelize, sqs } = deps;
   const queues = new QueueLocator(sqs, config.sqsQueueUrl);
@@ -60,7 +58,7 @@ export function createServices(deps: {
       pollIntervalMs: config.pollIntervalMs,
       logger,
       metrics,
-      ...(deps.bullPrefix ? { prefix: deps.bullPrefix } : {}),
+      prefix: config.bullPrefix,
     }),
   };
 }

@@ -31,13 +31,13 @@ export class DrainScheduler {
       pollIntervalMs: number;
       logger: Logger;
       metrics: Metrics;
-      /** Key prefix in Redis; tests use their own so they never share a queue. */
-      prefix?: string;
+      /** Key prefix in Redis (BULLMQ_PREFIX); tests use their own so they never share a queue. */
+      prefix: string;
     },
   ) {
     this.queue = new Queue(POLL_QUEUE_NAME, {
       connection: this.connect(),
-      ...(options.prefix ? { prefix: options.prefix } : {}),
+      prefix: options.prefix,
     });
   }
 
@@ -65,7 +65,7 @@ export class DrainScheduler {
       connection: this.connect(),
       concurrency: 1,
       lockDuration: LOCK_DURATION_MS,
-      ...(this.options.prefix ? { prefix: this.options.prefix } : {}),
+      prefix: this.options.prefix,
     });
     worker.on('completed', (job, result) => {
       metrics.drainRuns.inc({ outcome: 'completed' });

@@ -72,7 +72,13 @@ export function startTestGateway(
     env?: Record<string, string | undefined>;
   } = {},
 ): TestGateway {
-  const config = loadConfig(testEnv({ ...options.env, SQS_QUEUE_URL: options.queueUrl }));
+  const config = loadConfig(
+    testEnv({
+      BULLMQ_PREFIX: options.bullPrefix ?? unique('test-bull'),
+      ...options.env,
+      SQS_QUEUE_URL: options.queueUrl,
+    }),
+  );
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -95,7 +101,6 @@ export function startTestGateway(
       invalidRetryDelaySeconds: () => 0,
       ...options.drainOptions,
     },
-    bullPrefix: options.bullPrefix ?? unique('test-bull'),
   });
   return {
     app: createApp(services),

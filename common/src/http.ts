@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+// Re-exported so every consumer compiles with pino-http's `req.log` / `req.id` on requests.
+export type { HttpLogger } from 'pino-http';
 import type { Histogram } from 'prom-client';
 import type { z } from 'zod';
 import { AppError, toProblem } from './app-error';

@@ -92,7 +92,16 @@ describe('with SNS reachable', () => {
       DataType: 'String',
       StringValue: 'order_placed',
     });
-    await waitFor(() => t.logs.some((line) => line.includes(event.event_id)));
+    // One event id in the request's log line and in the relay's: a request id leads to it.
+    const lines = t.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const placed = lines.find((l) => l.msg === 'purchase placed' && l.event_id === event.event_id);
+    expect(placed).toMatchObject({
+      purchase_id: purchase.purchase_id,
+      req: { id: expect.any(String) },
+    });
+    await waitFor(() =>
+      t.logs.some((line) => line.includes('"event published"') && line.includes(event.event_id)),
+    );
   });
 
   test('when a purchase is cancelled, then order_cancelled with the same amounts follows', async () => {

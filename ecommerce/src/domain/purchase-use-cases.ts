@@ -29,6 +29,12 @@ export interface PlacePurchase {
   idempotencyKey?: string | undefined;
 }
 
+/** A purchase as a use case left it, with the event it announced (none for a replay). */
+export interface PurchaseOutcome {
+  purchase: Purchase;
+  eventId?: string;
+}
+
 /** Something that publishes outbox events soon after they commit. */
 export interface OutboxNudge {
   nudge(): void;
@@ -78,28 +84,29 @@ export class PurchaseUseCases {
    * product exists, reserve stock, price the lines from the products as they are now, and write
    * purchase + items + `order_placed` outbox event in one transaction. SNS is not waited for.
    */
-  async place(principal: Principal, input: PlacePurchase): Promise<Purchase> {
+  async place(principal: Principal, input: PlacePurchase): Promise<PurchaseOutcome> {
     const lines = mergeLines(input.lines);
     const requestHash = fingerprint(lines, input.card);
     if (input.idempotencyKey) {
       const earlier = await this.replay(principal.userId, input.idempotencyKey, requestHash);
-      if (earlier) return earlier;
+      if (earlier) return { purchase: earlier };
     }
     try {
-      const purchase = await this.inTransaction(async (transaction) => {
+      const outcome = await this.inTransaction(async (transaction) => {
         await this.checkProductsExist(lines, transaction);
         const items = await this.reserveStock(lines, transaction);
         const purchase = await this.write(principal, input, items, requestHash, transaction);
-        await this.outbox.add(eventFor(purchase, 'order_placed', purchase.createdAt), transaction);
-        return purchase;
+        const event = eventFor(purchase, 'order_placed', purchase.createdAt);
+        await this.outbox.add(event, transaction);
+        return { purchase, eventId: event.event_id };
       });
       this.relay.nudge();
-      return purchase;
+      return outcome;
     } catch (error) {
       // A concurrent request with the same key won the race: answer as it did.
       if (input.idempotencyKey && isUniqueViolation(error, 'purchases_idempotency_key')) {
         const earlier = await this.replay(principal.userId, input.idempotencyKey, requestHash);
-        if (earlier) return earlier;
+        if (earlier) return { purchase: earlier };
       }
       throw error;
     }
@@ -117,8 +124,8 @@ export class PurchaseUseCases {
   }
 
   /** `placed` -> `cancelled`: stock goes back and `order_cancelled` is published. */
-  async cancel(principal: Principal, id: string): Promise<Purchase> {
-    const cancelled = await this.inTransaction(async (transaction) => {
+  async cancel(principal: Principal, id: string): Promise<PurchaseOutcome> {
+    const outcome = await this.inTransaction(async (transaction) => {
       const purchase = await this.purchases.findById(id, transaction);
       if (!purchase) throw new AppError('not_found', `Purchase ${id} does not exist.`);
       assertCanSee(principal, purchase);
@@ -129,11 +136,15 @@ export class PurchaseUseCases {
         await this.products.release(item.productId, item.quantity, transaction);
       }
       const now = new Date();
-      await this.outbox.add(eventFor(purchase, 'order_cancelled', now), transaction);
-      return { ...purchase, status: 'cancelled' as const, cancelledAt: now };
+      const event = eventFor(purchase, 'order_cancelled', now);
+      await this.outbox.add(event, transaction);
+      return {
+        purchase: { ...purchase, status: 'cancelled' as const, cancelledAt: now },
+        eventId: event.event_id,
+      };
     });
     this.relay.nudge();
-    return cancelled;
+    return outcome;
   }
 
   private async replay(

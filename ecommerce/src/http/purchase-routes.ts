@@ -18,7 +18,7 @@ export function purchaseRoutes(
     const idempotencyKey = parseInput(idempotencyKeyHeader, req.get('Idempotency-Key'), 'header');
     const body = parseInput(purchaseBody, req.body, 'body');
     const card = body.credit_card;
-    const purchase = await purchases.place(principalOf(res), {
+    const { purchase, eventId } = await purchases.place(principalOf(res), {
       lines: body.products.map((p) => ({ productId: p.product_id, quantity: p.quantity })),
       card: {
         number: card.card_number,
@@ -28,7 +28,13 @@ export function purchaseRoutes(
       },
       idempotencyKey,
     });
-    metrics.purchasesPlaced.inc();
+    if (eventId) {
+      metrics.purchasesPlaced.inc();
+      // Ties this request id to the event id the payment gateway logs when it books the sale.
+      req.log.info({ purchase_id: purchase.id, event_id: eventId }, 'purchase placed');
+    } else {
+      req.log.info({ purchase_id: purchase.id }, 'purchase replayed for its Idempotency-Key');
+    }
     res.status(201).location(`/purchase/${purchase.id}`).json(purchaseJson(purchase));
   });
 
@@ -47,8 +53,9 @@ export function purchaseRoutes(
 
   router.post('/purchase/:id/cancel', async (req, res) => {
     const { id } = parseInput(idParams, req.params, 'path');
-    const purchase = await purchases.cancel(principalOf(res), id);
+    const { purchase, eventId } = await purchases.cancel(principalOf(res), id);
     metrics.purchasesCancelled.inc();
+    req.log.info({ purchase_id: purchase.id, event_id: eventId }, 'purchase cancelled');
     res.json(purchaseJson(purchase));
   });
 

@@ -110,6 +110,9 @@ endif
 smoke: ## run the README walkthrough against the running stack; fails on any difference
 	node scripts/smoke.mjs
 
+bench: ## load the running stack: purchases/s, latency, and purchase-to-ledger lag
+	node scripts/bench.mjs
+
 lint: build ## ESLint, Prettier and the compose linter (typed rules read common's compiled types)
 	npm run lint
 

@@ -1,4 +1,6 @@
-// `make bench`: load against a running stack with the demo fixtures (`make run`, `make fixtures`).
+// `make bench`: load against a running stack (`make run`, `make fixtures` for the admin login).
+// It buys from a seller, product and customer of its own, so the demo data (and `make smoke`)
+// stay as they were.
 // 1. POST /purchase throughput and latency for DURATION seconds over CONNECTIONS connections.
 // 2. Lag from the last purchase until the payment gateway has booked every one of them.
 // Loopback only; bounded in time. Not a test: it measures, it does not assert.
@@ -8,29 +10,41 @@ const ECOMMERCE = process.env.ECOMMERCE_URL ?? 'http://127.0.0.1:8000';
 const GATEWAY = process.env.PAYMENT_GATEWAY_URL ?? 'http://127.0.0.1:8001';
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10);
-const SELLER = '72443a08-f340-4cdd-99f5-aa1de7b0455f'; // New seller
-const PRODUCT = { id: '66efcb62-7b50-41b9-a3ca-7a6382eba6e8', price: 150 }; // unlimited stock
+const PRICE = 150;
+const RUN = Date.now().toString(36);
 
-async function login(username, password) {
-  const res = await fetch(`${ECOMMERCE}/login`, {
+async function post(path, body, token) {
+  const res = await fetch(`${ECOMMERCE}${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
   });
-  if (!res.ok) throw new Error(`login ${username}: ${res.status} (did you run make fixtures?)`);
-  return (await res.json()).token;
+  if (!res.ok) {
+    throw new Error(`POST ${path}: ${res.status} ${await res.text()} (did you run make fixtures?)`);
+  }
+  return res.json();
 }
 
-async function revenue(token) {
-  const res = await fetch(`${GATEWAY}/revenue/${SELLER}`, {
-    headers: { authorization: `Bearer ${token}` },
+const admin = (await post('/login', { username: 'mayara', password: 'mayara123' })).token;
+const { seller_id: sellerId } = await post('/seller', { name: `Bench ${RUN}` }, admin);
+const { product_id: productId } = await post(
+  '/products',
+  { title: `Bench ${RUN}`, price: PRICE, seller_id: sellerId },
+  admin,
+);
+const username = `bench_${RUN}`;
+await post('/user', { username, email: `${username}@example.com`, password: 'bench-password' });
+const buyer = (await post('/login', { username, password: 'bench-password' })).token;
+
+async function revenue() {
+  const res = await fetch(`${GATEWAY}/revenue/${sellerId}`, {
+    headers: { authorization: `Bearer ${admin}` },
   });
   return (await res.json()).total_received;
 }
-
-const buyer = await login('james', 'james1234');
-const seller = await login('new_seller', 'seller1234');
-const before = await revenue(seller);
 
 const result = await autocannon({
   url: `${ECOMMERCE}/purchase`,
@@ -39,7 +53,7 @@ const result = await autocannon({
   duration: DURATION,
   headers: { 'content-type': 'application/json', authorization: `Bearer ${buyer}` },
   body: JSON.stringify({
-    products: [{ product_id: PRODUCT.id, quantity: 1 }],
+    products: [{ product_id: productId, quantity: 1 }],
     credit_card: {
       card_number: '4111111111111111',
       cvv: '789',
@@ -51,11 +65,11 @@ const result = await autocannon({
 const placed = result['2xx'];
 const lastPurchaseAt = Date.now();
 
-const expected = before + placed * PRODUCT.price;
-let booked = await revenue(seller);
+const expected = placed * PRICE;
+let booked = await revenue();
 while (booked < expected && Date.now() - lastPurchaseAt < 60_000) {
   await new Promise((resolve) => setTimeout(resolve, 50));
-  booked = await revenue(seller);
+  booked = await revenue();
 }
 const lagMs = Date.now() - lastPurchaseAt;
 

@@ -1,8 +1,7 @@
 /** The run configuration: compose file, images, emulator init, environment variables. */
-module.exports = {
-  displayName: 'deploy',
-  testEnvironment: 'node',
+module.exports = require('../test-support/jest-project')({
+  name: 'deploy',
+  rootDir: __dirname,
   roots: ['<rootDir>/test'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }] },
-  moduleNameMapper: { '^@marketplace/common$': '<rootDir>/../common/src/index.ts' },
-};
+  tsconfig: '<rootDir>/test/tsconfig.json',
+});

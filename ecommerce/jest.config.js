@@ -1,14 +1,9 @@
 /** Component tests: the real app in-process, real PostgreSQL, the SNS/SQS emulator over HTTP. */
-module.exports = {
-  displayName: 'ecommerce',
-  testEnvironment: 'node',
+module.exports = require('../test-support/jest-project')({
+  name: 'ecommerce',
+  rootDir: __dirname,
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: {
-    // isolatedModules (tsconfig) makes this transpile-only: `make typecheck` checks types once.
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }],
-  },
-  moduleNameMapper: { '^@marketplace/common$': '<rootDir>/../common/src/index.ts' },
+  tsconfig: '<rootDir>/test/tsconfig.json',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-};
+});

@@ -1,14 +1,9 @@
-/** Component tests: the real app in-process, real PostgreSQL, the SNS/SQS emulator over HTTP. */
-module.exports = {
-  displayName: 'payment_gateway',
-  testEnvironment: 'node',
+/** Component tests: the app and drain job in-process, real PostgreSQL and Redis, the emulator. */
+module.exports = require('../test-support/jest-project')({
+  name: 'payment_gateway',
+  rootDir: __dirname,
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: {
-    // isolatedModules (tsconfig) makes this transpile-only: `make typecheck` checks types once.
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }],
-  },
-  moduleNameMapper: { '^@marketplace/common$': '<rootDir>/../common/src/index.ts' },
+  tsconfig: '<rootDir>/test/tsconfig.json',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-};
+});

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import express from 'express';
+import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 // Re-exported so every consumer compiles with pino-http's `req.log` / `req.id` on requests.
@@ -89,4 +90,22 @@ export function requestMetrics(
     });
     next();
   };
+}
+
+/**
+ * An Express app with what every service puts first: request logs with ids, request metrics,
+ * and body parsers capped at 100 kB (more is a 413).
+ */
+export function createBaseApp(options: {
+  logger: Logger;
+  httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
+  forms?: boolean;
+}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestLogging(options.logger));
+  app.use(requestMetrics(options.httpRequestDuration));
+  app.use(express.json({ limit: '100kb' }));
+  if (options.forms) app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  return app;
 }

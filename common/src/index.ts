@@ -9,3 +9,6 @@ export * from './provision';
 export * from './auth-token';
 export * from './http';
 export * from './operations';
+export * from './lifecycle';
+export * from './metrics';
+export * from './openapi';

@@ -1,12 +1,10 @@
 import {
   authenticate,
+  createBaseApp,
   notFound,
   operationsRoutes,
   problemHandler,
-  requestLogging,
-  requestMetrics,
 } from '@marketplace/common';
-import express from 'express';
 import type { Express } from 'express';
 import { accountRoutes } from './http/account-routes';
 import { catalogueRoutes } from './http/catalogue-routes';
@@ -17,12 +15,12 @@ import type { Services } from './services';
 /** The Express app, without listening: main.ts listens, tests use supertest. */
 export function createApp(services: Services): Express {
   const { metrics, config } = services;
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(requestLogging(services.logger));
-  app.use(requestMetrics(metrics.httpRequestDuration));
-  app.use(express.json({ limit: '100kb' }));
-  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  // Forms too: /login takes form-urlencoded, as the original system did.
+  const app = createBaseApp({
+    logger: services.logger,
+    httpRequestDuration: metrics.httpRequestDuration,
+    forms: true,
+  });
 
   const authenticated = authenticate(config.jwt.publicKey);
   app.use(

@@ -4,41 +4,21 @@ import {
   parseEnv,
   publicKeyFromPrivate,
   readPem,
+  requiredInProduction,
+  serviceEnvFields,
 } from '@marketplace/common';
 import { z } from 'zod';
 
 const envSchema = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    HOST: z.string().default('127.0.0.1'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(8000),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-      .optional(),
-    AWS_REGION: z.string().min(1).default('us-east-1'),
-    AWS_ENDPOINT_URL: z.url().optional(),
+    ...serviceEnvFields(8000),
     SNS_TOPIC_ARN: z.string().startsWith('arn:', 'must be an ARN').optional(),
     JWT_PRIVATE_KEY: z.string().optional(),
     JWT_PUBLIC_KEY: z.string().optional(),
     JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
     BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
-    CURRENCY: z
-      .string()
-      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as BRL')
-      .default('BRL'),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
   })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== 'production') return;
-    // Production never falls back to development defaults for secrets or data.
-    for (const key of ['DATABASE_URL', 'JWT_PRIVATE_KEY'] as const) {
-      if (!env[key])
-        ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
-    }
-  });
+  .superRefine(requiredInProduction(['DATABASE_URL', 'JWT_PRIVATE_KEY']));
 
 export type Env = z.infer<typeof envSchema>;
 

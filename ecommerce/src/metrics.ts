@@ -1,4 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createServiceRegistry } from '@marketplace/common';
+import { Counter, Gauge } from 'prom-client';
+import type { Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -11,9 +13,7 @@ export interface Metrics {
 
 /** One registry per app instance, so tests can build several apps in one process. */
 export function createMetrics(pendingEvents: () => Promise<number>): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const registers = [registry];
+  const { registry, registers, httpRequestDuration } = createServiceRegistry();
   new Gauge({
     name: 'outbox_pending_events',
     help: 'Outbox events committed but not yet published to SNS',
@@ -24,13 +24,7 @@ export function createMetrics(pendingEvents: () => Promise<number>): Metrics {
   });
   return {
     registry,
-    httpRequestDuration: new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'HTTP request duration by route and status',
-      labelNames: ['method', 'route', 'status'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    }),
+    httpRequestDuration,
     purchasesPlaced: new Counter({
       name: 'purchases_placed_total',
       help: 'Purchases placed',

@@ -1,13 +1,11 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import {
   authenticate,
+  createBaseApp,
   notFound,
   operationsRoutes,
   problemHandler,
-  requestLogging,
-  requestMetrics,
 } from '@marketplace/common';
-import express from 'express';
 import type { Express } from 'express';
 import { buildOpenApiDocument } from './http/openapi';
 import { queueDashboard } from './http/queue-dashboard';
@@ -20,11 +18,10 @@ import type { Services } from './services';
  */
 export function createApp(services: Services, options: { serveApi?: boolean } = {}): Express {
   const { config, metrics } = services;
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(requestLogging(services.logger));
-  app.use(requestMetrics(metrics.httpRequestDuration));
-  app.use(express.json({ limit: '100kb' }));
+  const app = createBaseApp({
+    logger: services.logger,
+    httpRequestDuration: metrics.httpRequestDuration,
+  });
 
   app.use(
     operationsRoutes({

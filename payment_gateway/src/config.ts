@@ -1,21 +1,20 @@
-import { ConfigError, devKeyPair, parseEnv, readPem } from '@marketplace/common';
+import {
+  ConfigError,
+  devKeyPair,
+  parseEnv,
+  readPem,
+  requiredInProduction,
+  serviceEnvFields,
+} from '@marketplace/common';
 import { z } from 'zod';
 
 const envSchema = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    HOST: z.string().default('127.0.0.1'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(8001),
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-      .optional(),
+    ...serviceEnvFields(8001),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// URL')
       .default('redis://127.0.0.1:6379'),
-    AWS_REGION: z.string().min(1).default('us-east-1'),
-    AWS_ENDPOINT_URL: z.url().optional(),
     SQS_QUEUE_URL: z.url().optional(),
     JWT_PUBLIC_KEY: z.string().optional(),
     POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
@@ -24,23 +23,10 @@ const envSchema = z
       .string()
       .regex(/^[\w-]{1,50}$/, 'letters, digits, _ and - only')
       .default('marketplace'),
-    CURRENCY: z
-      .string()
-      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as BRL')
-      .default('BRL'),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
     /** `all` (default): API and drain worker in one process; or one of them, to scale apart. */
     RUN_MODE: z.enum(['all', 'api', 'worker']).default('all'),
   })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== 'production') return;
-    for (const key of ['DATABASE_URL', 'JWT_PUBLIC_KEY'] as const) {
-      if (!env[key])
-        ctx.addIssue({ code: 'custom', path: [key], message: 'is required in production' });
-    }
-  });
+  .superRefine(requiredInProduction(['DATABASE_URL', 'JWT_PUBLIC_KEY']));
 
 /** Every variable the service reads (docs and the compose file are checked against it). */
 export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape);

@@ -1,36 +1,29 @@
 import { createServer } from 'node:http';
-import { ConfigError, createLogger, createSqsClient } from '@marketplace/common';
+import {
+  closeServer,
+  configOrExit,
+  createLogger,
+  createSqsClient,
+  exitOnStartupFailure,
+  onShutdown,
+} from '@marketplace/common';
 import { createApp } from './app';
 import { loadConfig } from './config';
-import type { Config } from './config';
 import { prepareDatabase } from './data/database';
 import { bullConnection } from './messaging/drain-scheduler';
 import { createServices } from './services';
 
-function readConfig(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`payment_gateway: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
 async function main(): Promise<void> {
-  const config = readConfig();
+  const config = configOrExit('payment_gateway', () => loadConfig());
   const logger = createLogger({ name: 'payment_gateway', level: config.logLevel });
   const sequelize = await prepareDatabase(config.databaseUrl, logger);
   const redis = bullConnection(config.redisUrl);
   const sqs = createSqsClient(config.aws);
   const services = createServices({ config, logger, sequelize, redis, sqs });
-  const api = config.runMode !== 'worker';
-  const worker = config.runMode !== 'api';
 
-  const server = createServer(createApp(services, { serveApi: api }));
-  if (worker) {
+  // A worker-only process (RUN_MODE=worker) still serves health, readiness and its metrics.
+  const server = createServer(createApp(services, { serveApi: config.runMode !== 'worker' }));
+  if (config.runMode !== 'api') {
     await services.scheduler.schedule();
     services.scheduler.startWorker(services.drain);
     logger.info({ every_ms: config.pollIntervalMs }, 'drain worker started');
@@ -41,31 +34,13 @@ async function main(): Promise<void> {
       'payment_gateway listening',
     );
   });
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    // Stop taking requests and jobs; let the running request and drain finish; close pools.
-    const closed = new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    });
-    await Promise.all([closed, services.scheduler.close()]);
-    await sequelize.close();
-    await redis.quit();
-    sqs.destroy();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Stop taking requests and jobs; let the running request and drain finish; close pools.
+  onShutdown(logger, [
+    () => Promise.all([closeServer(server), services.scheduler.close()]),
+    () => sequelize.close(),
+    () => redis.quit(),
+    () => sqs.destroy(),
+  ]);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `payment_gateway failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
-  );
-  process.exit(1);
-});
+main().catch(exitOnStartupFailure('payment_gateway'));

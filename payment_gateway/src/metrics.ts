@@ -1,6 +1,8 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createServiceRegistry } from '@marketplace/common';
+import { Counter, Gauge } from 'prom-client';
+import type { Histogram, Registry } from 'prom-client';
 import type { QueueLocator } from './messaging/queue-locator';
 
 export interface Metrics {
@@ -29,9 +31,7 @@ async function depth(sqs: SQSClient, url: Promise<string>): Promise<number> {
 
 /** One registry per app instance, so tests can build several in one process. */
 export function createMetrics(sqs: SQSClient, queues: QueueLocator): Metrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const registers = [registry];
+  const { registry, registers, httpRequestDuration } = createServiceRegistry();
   new Gauge({
     name: 'sqs_queue_depth',
     help: 'Messages in the purchases queue (visible and in flight)',
@@ -50,13 +50,7 @@ export function createMetrics(sqs: SQSClient, queues: QueueLocator): Metrics {
   });
   return {
     registry,
-    httpRequestDuration: new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'HTTP request duration by route and status',
-      labelNames: ['method', 'route', 'status'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    }),
+    httpRequestDuration,
     messagesBooked: new Counter({
       name: 'ledger_messages_booked_total',
       help: 'Queue messages whose events were committed to the ledger and deleted',

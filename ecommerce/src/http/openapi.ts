@@ -1,21 +1,25 @@
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
+import {
+  bearerScheme,
+  bearerSecurity,
+  jsonResponse,
+  operationsPaths,
+  problemResponse,
+} from '@marketplace/common';
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import {
   createdProduct,
   createdSeller,
-  healthResponse,
   idempotencyKeyHeader,
   idParams,
   loginBody,
   pageQuery,
-  problemResponse,
   productBody,
   productListQuery,
   productResponse,
   purchaseBody,
   purchaseResponse,
-  readinessResponse,
   registerBody,
   registerResponse,
   sellerBody,
@@ -23,31 +27,18 @@ import {
   tokenResponse,
 } from './schemas';
 
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: problemResponse } },
-});
-
 const totalCount = {
   'X-Total-Count': { description: 'Rows in the whole list', schema: { type: 'integer' as const } },
 };
 
-const bearer = [{ bearerAuth: [] }];
-
 /** The OpenAPI 3 document, generated from the schemas the routes validate with. */
 export function buildOpenApiDocument() {
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-    description: 'RS256 token from POST /login. The scheme `JWT <token>` is accepted too.',
-  });
+  registry.registerComponent(
+    'securitySchemes',
+    'bearerAuth',
+    bearerScheme('RS256 token from POST /login. The scheme `JWT <token>` is accepted too.'),
+  );
   const paths: RouteConfig[] = [
     {
       method: 'post',
@@ -63,10 +54,10 @@ export function buildOpenApiDocument() {
         },
       },
       responses: {
-        200: json(tokenResponse, 'A token'),
-        400: problem('Missing fields'),
-        401: problem('Bad credentials'),
-        429: problem('Too many failed attempts for this IP and username'),
+        200: jsonResponse(tokenResponse, 'A token'),
+        400: problemResponse('Missing fields'),
+        401: problemResponse('Bad credentials'),
+        429: problemResponse('Too many failed attempts for this IP and username'),
       },
     },
     {
@@ -74,8 +65,11 @@ export function buildOpenApiDocument() {
       path: '/refresh-token',
       tags: ['accounts'],
       summary: 'Exchange a still-valid token for a fresh one',
-      security: bearer,
-      responses: { 200: json(tokenResponse, 'A fresh token'), 401: problem('No valid token') },
+      security: bearerSecurity,
+      responses: {
+        200: jsonResponse(tokenResponse, 'A fresh token'),
+        401: problemResponse('No valid token'),
+      },
     },
     {
       method: 'post',
@@ -84,9 +78,9 @@ export function buildOpenApiDocument() {
       summary: 'Register a customer',
       request: { body: { content: { 'application/json': { schema: registerBody } } } },
       responses: {
-        201: json(registerResponse, 'Registered'),
-        400: problem('Invalid fields'),
-        409: problem('Username or email taken'),
+        201: jsonResponse(registerResponse, 'Registered'),
+        400: problemResponse('Invalid fields'),
+        409: problemResponse('Username or email taken'),
       },
     },
     {
@@ -95,7 +89,9 @@ export function buildOpenApiDocument() {
       tags: ['catalogue'],
       summary: 'List sellers',
       request: { query: pageQuery },
-      responses: { 200: { ...json(sellerResponse.array(), 'Sellers'), headers: totalCount } },
+      responses: {
+        200: { ...jsonResponse(sellerResponse.array(), 'Sellers'), headers: totalCount },
+      },
     },
     {
       method: 'get',
@@ -104,9 +100,9 @@ export function buildOpenApiDocument() {
       summary: 'One seller',
       request: { params: idParams },
       responses: {
-        200: json(sellerResponse, 'The seller'),
-        400: problem('Not a UUID'),
-        404: problem('Unknown seller'),
+        200: jsonResponse(sellerResponse, 'The seller'),
+        400: problemResponse('Not a UUID'),
+        404: problemResponse('Unknown seller'),
       },
     },
     {
@@ -114,15 +110,15 @@ export function buildOpenApiDocument() {
       path: '/seller',
       tags: ['catalogue'],
       summary: 'Create a seller (admin); the owner, if given, becomes its user',
-      security: bearer,
+      security: bearerSecurity,
       request: { body: { content: { 'application/json': { schema: sellerBody } } } },
       responses: {
-        201: json(createdSeller, 'Created'),
-        400: problem('Invalid fields'),
-        401: problem('No valid token'),
-        403: problem('Not an admin'),
-        409: problem('The owner already has a seller or is an admin'),
-        422: problem('Unknown owner'),
+        201: jsonResponse(createdSeller, 'Created'),
+        400: problemResponse('Invalid fields'),
+        401: problemResponse('No valid token'),
+        403: problemResponse('Not an admin'),
+        409: problemResponse('The owner already has a seller or is an admin'),
+        422: problemResponse('Unknown owner'),
       },
     },
     {
@@ -132,8 +128,8 @@ export function buildOpenApiDocument() {
       summary: 'List products',
       request: { query: productListQuery },
       responses: {
-        200: { ...json(productResponse.array(), 'Products'), headers: totalCount },
-        400: problem('Invalid query'),
+        200: { ...jsonResponse(productResponse.array(), 'Products'), headers: totalCount },
+        400: problemResponse('Invalid query'),
       },
     },
     {
@@ -143,9 +139,9 @@ export function buildOpenApiDocument() {
       summary: 'One product',
       request: { params: idParams },
       responses: {
-        200: json(productResponse, 'The product'),
-        400: problem('Not a UUID'),
-        404: problem('Unknown product'),
+        200: jsonResponse(productResponse, 'The product'),
+        400: problemResponse('Not a UUID'),
+        404: problemResponse('Unknown product'),
       },
     },
     {
@@ -153,14 +149,14 @@ export function buildOpenApiDocument() {
       path: '/products',
       tags: ['catalogue'],
       summary: "Add a product (admin, or the seller's own user)",
-      security: bearer,
+      security: bearerSecurity,
       request: { body: { content: { 'application/json': { schema: productBody } } } },
       responses: {
-        201: json(createdProduct, 'Created'),
-        400: problem('Invalid fields'),
-        401: problem('No valid token'),
-        403: problem('Neither admin nor that seller'),
-        422: problem('Unknown seller'),
+        201: jsonResponse(createdProduct, 'Created'),
+        400: problemResponse('Invalid fields'),
+        401: problemResponse('No valid token'),
+        403: problemResponse('Neither admin nor that seller'),
+        422: problemResponse('Unknown seller'),
       },
     },
     {
@@ -171,7 +167,7 @@ export function buildOpenApiDocument() {
       description:
         'Several products with quantities (the same product twice is merged). Stock is reserved atomically. ' +
         'Send an Idempotency-Key header to make retries safe.',
-      security: bearer,
+      security: bearerSecurity,
       request: {
         headers: z.object({
           'Idempotency-Key': idempotencyKeyHeader.meta({
@@ -181,12 +177,12 @@ export function buildOpenApiDocument() {
         body: { content: { 'application/json': { schema: purchaseBody } } },
       },
       responses: {
-        201: json(purchaseResponse, 'Placed (or replayed for a repeated Idempotency-Key)'),
-        400: problem('Invalid body or card'),
-        401: problem('No valid token'),
-        409: problem('Not enough stock'),
-        413: problem('Body over 100 kB'),
-        422: problem('Unknown products, or Idempotency-Key reused with another body'),
+        201: jsonResponse(purchaseResponse, 'Placed (or replayed for a repeated Idempotency-Key)'),
+        400: problemResponse('Invalid body or card'),
+        401: problemResponse('No valid token'),
+        409: problemResponse('Not enough stock'),
+        413: problemResponse('Body over 100 kB'),
+        422: problemResponse('Unknown products, or Idempotency-Key reused with another body'),
       },
     },
     {
@@ -194,11 +190,11 @@ export function buildOpenApiDocument() {
       path: '/purchase',
       tags: ['purchases'],
       summary: "The caller's purchases, newest first",
-      security: bearer,
+      security: bearerSecurity,
       request: { query: pageQuery },
       responses: {
-        200: { ...json(purchaseResponse.array(), 'Purchases'), headers: totalCount },
-        401: problem('No valid token'),
+        200: { ...jsonResponse(purchaseResponse.array(), 'Purchases'), headers: totalCount },
+        401: problemResponse('No valid token'),
       },
     },
     {
@@ -206,11 +202,11 @@ export function buildOpenApiDocument() {
       path: '/purchase/history',
       tags: ['purchases'],
       summary: 'Same as GET /purchase',
-      security: bearer,
+      security: bearerSecurity,
       request: { query: pageQuery },
       responses: {
-        200: { ...json(purchaseResponse.array(), 'Purchases'), headers: totalCount },
-        401: problem('No valid token'),
+        200: { ...jsonResponse(purchaseResponse.array(), 'Purchases'), headers: totalCount },
+        401: problemResponse('No valid token'),
       },
     },
     {
@@ -218,14 +214,14 @@ export function buildOpenApiDocument() {
       path: '/purchase/{id}',
       tags: ['purchases'],
       summary: 'One purchase (its buyer or an admin)',
-      security: bearer,
+      security: bearerSecurity,
       request: { params: idParams },
       responses: {
-        200: json(purchaseResponse, 'The purchase'),
-        400: problem('Not a UUID'),
-        401: problem('No valid token'),
-        403: problem('Not the buyer'),
-        404: problem('Unknown purchase'),
+        200: jsonResponse(purchaseResponse, 'The purchase'),
+        400: problemResponse('Not a UUID'),
+        401: problemResponse('No valid token'),
+        403: problemResponse('Not the buyer'),
+        404: problemResponse('Unknown purchase'),
       },
     },
     {
@@ -233,47 +229,19 @@ export function buildOpenApiDocument() {
       path: '/purchase/{id}/cancel',
       tags: ['purchases'],
       summary: 'Cancel a placed purchase: stock goes back, order_cancelled is published',
-      security: bearer,
+      security: bearerSecurity,
       request: { params: idParams },
       responses: {
-        200: json(purchaseResponse, 'Cancelled'),
-        401: problem('No valid token'),
-        403: problem('Not the buyer'),
-        404: problem('Unknown purchase'),
-        409: problem('Already cancelled'),
-      },
-    },
-    {
-      method: 'get',
-      path: '/health',
-      tags: ['operations'],
-      summary: 'Liveness',
-      responses: { 200: json(healthResponse, 'Alive') },
-    },
-    {
-      method: 'get',
-      path: '/ready',
-      tags: ['operations'],
-      summary: 'Readiness: PostgreSQL and SNS reachable',
-      responses: {
-        200: json(readinessResponse, 'Ready'),
-        503: json(readinessResponse, 'A dependency is failing'),
-      },
-    },
-    {
-      method: 'get',
-      path: '/metrics',
-      tags: ['operations'],
-      summary: 'Prometheus metrics',
-      responses: {
-        200: {
-          description: 'Prometheus text format',
-          content: { 'text/plain': { schema: { type: 'string' } } },
-        },
+        200: jsonResponse(purchaseResponse, 'Cancelled'),
+        401: problemResponse('No valid token'),
+        403: problemResponse('Not the buyer'),
+        404: problemResponse('Unknown purchase'),
+        409: problemResponse('Already cancelled'),
       },
     },
   ];
-  for (const path of paths) registry.registerPath(path);
+  for (const path of [...paths, ...operationsPaths('PostgreSQL and SNS')])
+    registry.registerPath(path);
   return new OpenApiGeneratorV3(registry.definitions).generateDocument({
     openapi: '3.0.3',
     info: {

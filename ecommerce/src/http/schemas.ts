@@ -191,22 +191,3 @@ export const purchaseResponse = z
     created_at: timestamp,
   })
   .meta({ id: 'Purchase' });
-
-// --- errors and operations
-
-export const problemResponse = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
-
-export const healthResponse = z.object({ status: z.string() });
-
-export const readinessResponse = z.object({
-  status: z.enum(['ready', 'unavailable']),
-  checks: z.record(z.string(), z.enum(['ok', 'failing'])),
-});

@@ -1,6 +1,6 @@
-import { Writable } from 'node:stream';
 import { createLogger, createSnsClient } from '@marketplace/common';
 import type { Express } from 'express';
+import { captureLogs } from '../../../test-support/log-capture';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createSequelize } from '../../src/data/database';
@@ -45,14 +45,8 @@ export function startTestApp(
   } = {},
 ): TestApp {
   const config = loadConfig(testEnv({ ...options.env, AWS_ENDPOINT_URL: options.awsEndpoint }));
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs.push(chunk.toString());
-      done();
-    },
-  });
-  const logger = createLogger({ name: 'ecommerce', level: 'info' }, sink);
+  const { lines: logs, destination } = captureLogs();
+  const logger = createLogger({ name: 'ecommerce', level: 'info' }, destination);
   const sequelize = createSequelize(config.databaseUrl);
   const sns = createSnsClient(config.aws);
   const services = createServices({

@@ -65,18 +65,3 @@ export const entryResponse = z
     booked_at: z.iso.datetime(),
   })
   .meta({ id: 'LedgerEntry' });
-
-export const problemResponse = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
-
-export const readinessResponse = z.object({
-  status: z.enum(['ready', 'unavailable']),
-  checks: z.record(z.string(), z.enum(['ok', 'failing'])),
-});

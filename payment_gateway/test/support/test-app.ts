@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import {
   createLogger,
   createSqsClient,
@@ -7,6 +6,7 @@ import {
 } from '@marketplace/common';
 import type { MessagingResources } from '@marketplace/common';
 import type { Express } from 'express';
+import { captureLogs } from '../../../test-support/log-capture';
 import { Redis } from 'ioredis';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -79,14 +79,8 @@ export function startTestGateway(
       SQS_QUEUE_URL: options.queueUrl,
     }),
   );
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs.push(chunk.toString());
-      done();
-    },
-  });
-  const logger = createLogger({ name: 'payment_gateway', level: 'info' }, sink);
+  const { lines: logs, destination } = captureLogs();
+  const logger = createLogger({ name: 'payment_gateway', level: 'info' }, destination);
   const sequelize = createSequelize(config.databaseUrl);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const sqs = createSqsClient(config.aws);

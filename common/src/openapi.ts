@@ -1,0 +1,73 @@
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+
+/** Pieces both services' OpenAPI documents share (plain objects and zod schemas). */
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+export const readinessSchema = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.record(z.string(), z.enum(['ok', 'failing'])),
+});
+
+export const jsonResponse = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
+});
+
+export const bearerSecurity = [{ bearerAuth: [] }];
+
+export const bearerScheme = (description: string) => ({
+  type: 'http' as const,
+  scheme: 'bearer',
+  bearerFormat: 'JWT',
+  description,
+});
+
+/** /health, /ready and /metrics as every service serves them. */
+export function operationsPaths(readyChecks: string): RouteConfig[] {
+  return [
+    {
+      method: 'get',
+      path: '/health',
+      tags: ['operations'],
+      summary: 'Liveness',
+      responses: { 200: jsonResponse(z.object({ status: z.string() }), 'Alive') },
+    },
+    {
+      method: 'get',
+      path: '/ready',
+      tags: ['operations'],
+      summary: `Readiness: ${readyChecks} reachable`,
+      responses: {
+        200: jsonResponse(readinessSchema, 'Ready'),
+        503: jsonResponse(readinessSchema, 'A dependency is failing'),
+      },
+    },
+    {
+      method: 'get',
+      path: '/metrics',
+      tags: ['operations'],
+      summary: 'Prometheus metrics',
+      responses: {
+        200: {
+          description: 'Prometheus text format',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+      },
+    },
+  ];
+}

@@ -6,9 +6,11 @@ ARG NODE_VERSION=26
 FROM node:${NODE_VERSION}-slim AS build
 ARG SERVICE
 WORKDIR /app
+# Every workspace's package.json, so npm ci sees the workspaces the lock file names.
 COPY package.json package-lock.json ./
 COPY common/package.json common/
-COPY ${SERVICE}/package.json ${SERVICE}/
+COPY ecommerce/package.json ecommerce/
+COPY payment_gateway/package.json payment_gateway/
 RUN npm ci --workspace common --workspace ${SERVICE} --include-workspace-root --no-audit --no-fund
 COPY tsconfig.base.json ./
 COPY common common
@@ -24,7 +26,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY common/package.json common/
-COPY ${SERVICE}/package.json ${SERVICE}/
+COPY ecommerce/package.json ecommerce/
+COPY payment_gateway/package.json payment_gateway/
 RUN npm ci --workspace common --workspace ${SERVICE} --omit=dev --no-audit --no-fund \
     && npm cache clean --force
 COPY --from=build /app/common/dist common/dist

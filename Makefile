@@ -121,6 +121,7 @@ typecheck: install ## tsc over sources and tests
 
 unit: install ## the Jest suites (needs PostgreSQL and Redis; starts its own emulators)
 	@mkdir -p test-results
-	npx jest --ci --json --outputFile=test-results/jest.json
+	@# A bound on the whole run: a hang fails in 15 minutes instead of holding CI for 90.
+	timeout 900 npx jest --ci --json --outputFile=test-results/jest.json
 
 test: lint typecheck unit ## lint, type-check and every test: what CI runs

@@ -96,6 +96,13 @@ export function toProblem(error: unknown): MappedProblem {
   if (pgCode === '23505') {
     return { problem: problemOf('conflict', 'The resource already exists.'), unexpected: false };
   }
+  if (typeof pgCode === 'string' && pgCode.startsWith('22')) {
+    // Data exceptions (a date out of range, a number too large): the input, not the server.
+    return {
+      problem: problemOf('validation', 'A value in the request is out of range.'),
+      unexpected: false,
+    };
+  }
   if (pgCode === '23503') {
     return {
       problem: problemOf('unprocessable', 'A referenced resource does not exist.'),

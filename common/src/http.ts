@@ -71,7 +71,8 @@ export function requestLogging(logger: Logger): RequestHandler {
       req: (req: { id: unknown; method: string; url: string }) => ({
         id: req.id,
         method: req.method,
-        url: req.url,
+        // A token may ride in the query (the queue dashboard's ?token=): never log it.
+        url: req.url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]'),
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },

@@ -19,7 +19,8 @@ export function createMetrics(pendingEvents: () => Promise<number>): Metrics {
     help: 'Outbox events committed but not yet published to SNS',
     registers,
     async collect() {
-      this.set(await pendingEvents());
+      // A failing database must not fail the whole scrape: the gauge just goes missing.
+      this.set(await pendingEvents().catch(() => NaN));
     },
   });
   return {

@@ -60,6 +60,18 @@ describe('POST /user', () => {
     ]);
   });
 
+  test('when the password is over 72 bytes (what bcrypt reads), then 400', async () => {
+    const res = await request(t.app)
+      .post('/user')
+      .send({
+        username: unique('long'),
+        email: `${unique('l')}@example.com`,
+        password: 'é'.repeat(37),
+      })
+      .expect(400);
+    expect(res.body.errors).toEqual([{ path: 'password', message: 'at most 72 bytes' }]);
+  });
+
   test('when the body is not JSON, then 400 problem+json', async () => {
     const res = await request(t.app)
       .post('/user')

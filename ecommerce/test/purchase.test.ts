@@ -196,6 +196,18 @@ describe('POST /purchase', () => {
     expect(history.body).toHaveLength(1);
   });
 
+  test('when the same Idempotency-Key races for the last units, then both get the one purchase', async () => {
+    const p = await product({ stock: 2 });
+    const buyer = await customer(t.app);
+    const key = randomUUID();
+    const send = () =>
+      buy(buyer, [{ product_id: p.productId, quantity: 2 }]).set('Idempotency-Key', key);
+    const results = await Promise.all([send(), send(), send()]);
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201]);
+    expect(new Set(results.map((r) => r.body.purchase_id)).size).toBe(1);
+    expect(await stockOf(p.productId)).toBe(0);
+  });
+
   test('when an Idempotency-Key is reused with another body, then 422', async () => {
     const p = await product();
     const buyer = await customer(t.app);

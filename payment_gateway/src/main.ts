@@ -7,17 +7,18 @@ import {
   exitOnStartupFailure,
   onShutdown,
 } from '@marketplace/common';
+import { Redis } from 'ioredis';
 import { createApp } from './app';
 import { loadConfig } from './config';
 import { prepareDatabase } from './data/database';
-import { bullConnection } from './messaging/drain-scheduler';
 import { createServices } from './services';
 
 async function main(): Promise<void> {
   const config = configOrExit('payment_gateway', () => loadConfig());
   const logger = createLogger({ name: 'payment_gateway', level: config.logLevel });
   const sequelize = await prepareDatabase(config.databaseUrl, logger);
-  const redis = bullConnection(config.redisUrl);
+  // For readiness pings: fails fast while Redis is down (BullMQ's own connections wait).
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   const sqs = createSqsClient(config.aws);
   const services = createServices({ config, logger, sequelize, redis, sqs });
 

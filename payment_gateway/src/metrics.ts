@@ -37,7 +37,7 @@ export function createMetrics(sqs: SQSClient, queues: QueueLocator): Metrics {
     help: 'Messages in the purchases queue (visible and in flight)',
     registers,
     async collect() {
-      this.set(await depth(sqs, queues.url()));
+      this.set(await depth(sqs, queues.url()).catch(() => NaN));
     },
   });
   new Gauge({
@@ -45,7 +45,7 @@ export function createMetrics(sqs: SQSClient, queues: QueueLocator): Metrics {
     help: 'Messages in the dead-letter queue: events that could not be booked',
     registers,
     async collect() {
-      this.set(await depth(sqs, queues.deadLetterUrl()));
+      this.set(await depth(sqs, queues.deadLetterUrl()).catch(() => NaN));
     },
   });
   return {

@@ -52,7 +52,10 @@ export function createServices(deps: {
     metrics,
     queues,
     ledger,
-    drain: new SqsDrain(sqs, queues, ledger, metrics, logger, deps.drainOptions),
+    drain: new SqsDrain(sqs, queues, ledger, metrics, logger, {
+      currency: config.currency,
+      ...deps.drainOptions,
+    }),
     scheduler: new DrainScheduler({
       redisUrl: config.redisUrl,
       pollIntervalMs: config.pollIntervalMs,

@@ -132,3 +132,28 @@ test('when the job scheduler runs, then published events are booked without call
   }
   expect(revenue).toMatchObject({ total_received: 1234, purchases_count: 1 });
 });
+
+test('when one event of a batch is refused by the database, then the others are booked and it is left for the DLQ', async () => {
+  const seller = randomUUID();
+  const good = purchaseEvent({ [seller]: 250 });
+  // Valid for the schema, out of range for PostgreSQL (year 0).
+  const refused = purchaseEvent({ [seller]: 999 }, { purchase_date: '0000-01-01T00:00:00Z' });
+  await sendRaw(messaging.queueUrl, JSON.stringify(refused));
+  await sendRaw(messaging.queueUrl, JSON.stringify(good));
+  // Tests retry invalid messages at once, so one run sees the refused one 5 times, then SQS
+  // dead-letters it.
+  const result = await gw.services.drain.run();
+  expect(result).toMatchObject({ received: 6, booked: 1, invalid: 5 });
+  expect(await revenueOf(seller)).toMatchObject({ total_received: 250, purchases_count: 1 });
+  expect(await depth(messaging.queueUrl)).toBe(0);
+  expect(await depth(messaging.dlqUrl)).toBe(1);
+});
+
+test('when an event is in another currency, then it is not booked', async () => {
+  const seller = randomUUID();
+  await publish(messaging.topicArn, purchaseEvent({ [seller]: 100 }, { currency: 'USD' }));
+  expect(await gw.services.drain.run()).toMatchObject({ received: 5, booked: 0, invalid: 5 });
+  expect(await revenueOf(seller)).toMatchObject({ total_received: 0 });
+  expect(await depth(messaging.dlqUrl)).toBe(1);
+  expect(gw.logs.join('')).toContain('currency USD, this ledger books BRL');
+});

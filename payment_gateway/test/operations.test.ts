@@ -93,6 +93,8 @@ describe('/admin/queues', () => {
       .set('Cookie', cookie[0]!.split(';')[0]!)
       .expect(200);
     expect(JSON.stringify(api.body)).toContain('sqs-poll');
+    expect(gw.logs.join('')).toContain('/admin/queues?token=[redacted]');
+    expect(gw.logs.join('')).not.toContain(token);
   });
 });
 

@@ -117,7 +117,12 @@ describe('GET /revenue/:seller_id', () => {
 
   test('when the dates are malformed or reversed, then 400', async () => {
     const seller = randomUUID();
-    for (const query of ['from=yesterday', 'to=2026-13-01', 'from=2026-03-01&to=2026-02-01']) {
+    for (const query of [
+      'from=yesterday',
+      'to=2026-13-01',
+      'from=2026-03-01&to=2026-02-01',
+      'from=0000-01-01', // a valid ISO date PostgreSQL cannot store
+    ]) {
       await request(gw.app).get(`/revenue/${seller}?${query}`).set(admin).expect(400);
     }
   });

@@ -2,7 +2,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '@marketplace/common';
 import type { EventType, PurchaseEvent } from '@marketplace/common';
 import type { Transaction, TransactionRunner } from '../data/database';
-import { isUniqueViolation } from '../data/database';
 import type { OutboxRepository } from '../data/outbox-repository';
 import type { Page, PageRequest } from '../data/pagination';
 import type { ProductRepository } from '../data/product-repository';
@@ -103,8 +102,9 @@ export class PurchaseUseCases {
       this.relay.nudge();
       return outcome;
     } catch (error) {
-      // A concurrent request with the same key won the race: answer as it did.
-      if (input.idempotencyKey && isUniqueViolation(error, 'purchases_idempotency_key')) {
+      // A concurrent request with the same key may have won the race (we then hit its unique
+      // key, or the stock it took): answer as it did.
+      if (input.idempotencyKey) {
         const earlier = await this.replay(principal.userId, input.idempotencyKey, requestHash);
         if (earlier) return { purchase: earlier };
       }
@@ -132,7 +132,9 @@ export class PurchaseUseCases {
       if (!(await this.purchases.cancel(id, transaction))) {
         throw new AppError('conflict', `Purchase ${id} is already ${purchase.status}.`);
       }
-      for (const item of purchase.items) {
+      // Product-id order, as when stock was taken, so a cancel and a purchase cannot deadlock.
+      const items = [...purchase.items].sort((a, b) => a.productId.localeCompare(b.productId));
+      for (const item of items) {
         await this.products.release(item.productId, item.quantity, transaction);
       }
       const now = new Date();

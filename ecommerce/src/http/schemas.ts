@@ -50,7 +50,12 @@ export const registerBody = z
       .regex(/^[A-Za-z0-9_.@+-]+$/, 'letters, digits and _ . @ + - only')
       .meta({ example: 'leia' }),
     email: z.email().max(254).meta({ example: 'leia@example.com' }),
-    password: z.string().min(8).max(200).meta({ example: 'alderaan77' }),
+    password: z
+      .string()
+      .min(8)
+      // bcrypt reads only the first 72 bytes: longer passwords would share a hash.
+      .refine((p) => Buffer.byteLength(p) <= 72, 'at most 72 bytes')
+      .meta({ example: 'alderaan77' }),
   })
   .meta({ id: 'RegisterRequest' });
 

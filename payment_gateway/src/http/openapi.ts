@@ -7,8 +7,13 @@ import {
   problemResponse,
 } from '@marketplace/common';
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { z } from 'zod';
-import { entryResponse, rangeQuery, revenueResponse, sellerParams } from './schemas';
+import {
+  entriesQueryShape,
+  entryResponse,
+  rangeQueryShape,
+  revenueResponse,
+  sellerParams,
+} from './schemas';
 
 const authFailures = {
   400: problemResponse('seller_id is not a UUID, or the dates are malformed'),
@@ -32,7 +37,7 @@ export function buildOpenApiDocument() {
       summary: "A seller's revenue (admin, or that seller's user)",
       description: 'Unknown sellers have zero revenue. Cancellations are booked negative.',
       security: bearerSecurity,
-      request: { params: sellerParams, query: rangeQuery },
+      request: { params: sellerParams, query: rangeQueryShape },
       responses: { 200: jsonResponse(revenueResponse, 'Totals'), ...authFailures },
     },
     {
@@ -43,12 +48,7 @@ export function buildOpenApiDocument() {
       security: bearerSecurity,
       request: {
         params: sellerParams,
-        query: z.object({
-          from: z.string().optional(),
-          to: z.string().optional(),
-          limit: z.number().int().min(1).max(200).optional(),
-          offset: z.number().int().min(0).optional(),
-        }),
+        query: entriesQueryShape,
       },
       responses: { 200: jsonResponse(entryResponse.array(), 'Ledger lines'), ...authFailures },
     },

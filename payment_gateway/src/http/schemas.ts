@@ -10,18 +10,28 @@ export const sellerParams = z.object({ seller_id: uuid });
 /** `YYYY-MM-DD` (a whole day) or a full ISO-8601 date-time. */
 const dateOrDateTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
 
-export const rangeQuery = z
-  .object({
-    from: dateOrDateTime.optional().meta({
-      description: 'Purchases on or after this date (YYYY-MM-DD) or instant',
-      example: '2026-11-01',
-    }),
-    to: dateOrDateTime.optional().meta({
-      description: 'Purchases up to this date, inclusive (YYYY-MM-DD), or before this instant',
-      example: '2026-11-30',
-    }),
-  })
-  .transform(({ from, to }) => ({
+const rangeFields = {
+  from: dateOrDateTime.optional().meta({
+    description: 'Purchases on or after this date (YYYY-MM-DD) or instant',
+    example: '2026-11-01',
+  }),
+  to: dateOrDateTime.optional().meta({
+    description: 'Purchases up to this date, inclusive (YYYY-MM-DD), or before this instant',
+    example: '2026-11-30',
+  }),
+};
+
+const pageFields = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+};
+
+/** The query shapes as documented (before dates are turned into a range). */
+export const rangeQueryShape = z.object(rangeFields);
+export const entriesQueryShape = z.object({ ...rangeFields, ...pageFields });
+
+function toRange({ from, to }: { from?: string | undefined; to?: string | undefined }) {
+  return {
     from: from === undefined ? undefined : new Date(from),
     // A date names a whole day: include it by stopping at the next midnight (UTC).
     to:
@@ -30,19 +40,18 @@ export const rangeQuery = z
         : to.length === 10
           ? new Date(Date.parse(to) + 24 * 3600 * 1000)
           : new Date(to),
-  }))
-  .refine((r) => !r.from || !r.to || r.from < r.to, {
-    message: '`from` must be before `to`',
-    path: ['from'],
-  });
+  };
+}
 
-export const entriesQuery = z.intersection(
-  rangeQuery,
-  z.object({
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    offset: z.coerce.number().int().min(0).default(0),
-  }),
-);
+const ordered = (r: { from?: Date | undefined; to?: Date | undefined }) =>
+  !r.from || !r.to || r.from < r.to;
+const orderMessage = { message: '`from` must be before `to`', path: ['from'] };
+
+export const rangeQuery = rangeQueryShape.transform(toRange).refine(ordered, orderMessage);
+
+export const entriesQuery = entriesQueryShape
+  .transform(({ limit, offset, ...range }) => ({ limit, offset, ...toRange(range) }))
+  .refine(ordered, orderMessage);
 
 export const revenueResponse = z
   .object({

@@ -23,6 +23,7 @@ export function bullConnection(url: string): Redis {
 export class DrainScheduler {
   readonly queue: Queue;
   private worker: Worker | undefined;
+  private drain: SqsDrain | undefined;
   private readonly connections: Redis[] = [];
 
   constructor(
@@ -47,7 +48,23 @@ export class DrainScheduler {
     return connection;
   }
 
-  async schedule(): Promise<void> {
+  /** Fails after `timeoutMs` rather than waiting forever for an unreachable Redis. */
+  async schedule(timeoutMs = 15_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.upsert(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async upsert(): Promise<void> {
     await this.queue.setGlobalConcurrency(1);
     await this.queue.upsertJobScheduler(
       DRAIN_SCHEDULER_ID,
@@ -60,6 +77,7 @@ export class DrainScheduler {
   }
 
   startWorker(drain: SqsDrain): Worker {
+    this.drain = drain;
     const { logger, metrics } = this.options;
     const worker = new Worker(POLL_QUEUE_NAME, () => drain.run(), {
       connection: this.connect(),
@@ -83,6 +101,7 @@ export class DrainScheduler {
 
   /** Stops taking jobs, waits for the running drain, then closes the queue and connections. */
   async close(): Promise<void> {
+    this.drain?.stop(); // the running drain ends after its current batch
     await this.worker?.close();
     await this.queue.close();
     await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));

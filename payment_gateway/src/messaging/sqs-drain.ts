@@ -17,12 +17,15 @@ export interface DrainOptions {
   waitTimeSeconds: number;
   /** How long an invalid message stays hidden before it is received again (and, after 5, dead-lettered). */
   invalidRetryDelaySeconds: (receiveCount: number) => number;
+  /** The deployment's currency: events in another one are not booked. */
+  currency: string;
 }
 
 export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
   budgetMs: 15_000,
   waitTimeSeconds: 1,
   invalidRetryDelaySeconds: (receiveCount) => Math.min(30, 2 ** (receiveCount - 1)),
+  currency: 'BRL',
 };
 
 export interface DrainResult {
@@ -39,8 +42,20 @@ const DELETE_ATTEMPTS = 3;
  * the budget), book each batch's valid events in one transaction, and only then delete them.
  * Invalid messages are never deleted; after 5 receives SQS moves them to the DLQ.
  */
+interface Parsed {
+  message: Message;
+  event: PurchaseEvent;
+}
+
+/** PostgreSQL refused a value (SQLSTATE class 22): that message is bad, not the database. */
+function isDataException(error: unknown): boolean {
+  const code = (error as { original?: { code?: unknown } }).original?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
 export class SqsDrain {
   private readonly options: DrainOptions;
+  private stopping = false;
 
   constructor(
     private readonly sqs: SQSClient,
@@ -53,11 +68,16 @@ export class SqsDrain {
     this.options = { ...DEFAULT_DRAIN_OPTIONS, ...options };
   }
 
+  /** Finish the batch in hand and receive no more (shutdown). */
+  stop(): void {
+    this.stopping = true;
+  }
+
   async run(): Promise<DrainResult> {
     const started = Date.now();
     const queueUrl = await this.queues.url();
     const result: DrainResult = { received: 0, booked: 0, duplicates: 0, invalid: 0 };
-    for (;;) {
+    while (!this.stopping) {
       const remainingSeconds = Math.floor((this.options.budgetMs - (Date.now() - started)) / 1000);
       if (remainingSeconds < 0) break;
       const out = await this.sqs.send(
@@ -79,21 +99,54 @@ export class SqsDrain {
   }
 
   private async handle(queueUrl: string, messages: Message[], result: DrainResult): Promise<void> {
-    const valid: { message: Message; event: PurchaseEvent }[] = [];
+    const valid: Parsed[] = [];
     for (const message of messages) {
       const parsed = parsePurchaseMessage(message.Body);
-      if (parsed.ok) valid.push({ message, event: parsed.event });
-      else await this.reject(queueUrl, message, parsed.reason, result);
+      if (!parsed.ok) await this.reject(queueUrl, message, parsed.reason, result);
+      else if (parsed.event.currency !== this.options.currency) {
+        const reason = `currency ${parsed.event.currency}, this ledger books ${this.options.currency}`;
+        await this.reject(queueUrl, message, reason, result);
+      } else valid.push({ message, event: parsed.event });
     }
     if (valid.length === 0) return;
 
-    const { booked, duplicates } = await this.ledger.book(valid.map((v) => v.event));
+    let booked: Parsed[];
+    try {
+      await this.book(valid, result);
+      booked = valid;
+    } catch (error) {
+      if (!isDataException(error)) throw error; // the database is unwell: retry the lot later
+      // One event the database refuses must not hold back the others: book them one by one.
+      booked = [];
+      for (const item of valid) {
+        try {
+          await this.book([item], result);
+          booked.push(item);
+        } catch (single) {
+          if (!isDataException(single)) throw single;
+          await this.reject(
+            queueUrl,
+            item.message,
+            `rejected by the ledger: ${String(single)}`,
+            result,
+          );
+        }
+      }
+    }
+    await this.delete(
+      queueUrl,
+      booked.map((v) => v.message),
+    );
+  }
+
+  private async book(items: Parsed[], result: DrainResult): Promise<void> {
+    const { booked, duplicates } = await this.ledger.book(items.map((v) => v.event));
     result.booked += booked;
     result.duplicates += duplicates;
     this.metrics.entriesBooked.inc(booked);
     this.metrics.duplicatesSkipped.inc(duplicates);
-    this.metrics.messagesBooked.inc(valid.length);
-    for (const { message, event } of valid) {
+    this.metrics.messagesBooked.inc(items.length);
+    for (const { message, event } of items) {
       this.logger.info(
         {
           event_id: event.event_id,
@@ -104,10 +157,6 @@ export class SqsDrain {
         'event booked',
       );
     }
-    await this.delete(
-      queueUrl,
-      valid.map((v) => v.message),
-    );
   }
 
   /** Leaves the message on the queue, hidden for a while; SQS dead-letters it after 5 receives. */

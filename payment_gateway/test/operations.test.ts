@@ -1,5 +1,7 @@
 import { ConfigError } from '@marketplace/common';
 import request from 'supertest';
+import { randomUUID } from 'node:crypto';
+import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { tokenFor } from './support/events';
 import { ownMessaging, startTestGateway } from './support/test-app';
@@ -67,6 +69,22 @@ describe('operations endpoints', () => {
   test('when a route does not exist, then 404 problem+json', async () => {
     const res = await request(gw.app).get('/nope').expect(404);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
+});
+
+describe('RUN_MODE=worker', () => {
+  test('when the process only drains, then it serves health, readiness and metrics but no API', async () => {
+    const worker = createApp(gw.services, { serveApi: false });
+    await request(worker).get('/ready').expect(200);
+    expect((await request(worker).get('/metrics').expect(200)).text).toContain('drain_runs_total');
+    await request(worker)
+      .get(`/revenue/${randomUUID()}`)
+      .set(tokenFor({ role: 'admin' }))
+      .expect(404);
+    await request(worker)
+      .get('/admin/queues')
+      .set(tokenFor({ role: 'admin' }))
+      .expect(404);
   });
 });
 

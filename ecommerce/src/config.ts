@@ -17,6 +17,7 @@ const envSchema = z
     JWT_PUBLIC_KEY: z.string().optional(),
     JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
     BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
+    OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   })
   .superRefine(requiredInProduction(['DATABASE_URL', 'JWT_PRIVATE_KEY']));
 
@@ -34,6 +35,7 @@ export interface Config {
   snsTopicArn?: string | undefined;
   jwt: { privateKey: string; publicKey: string; ttlSeconds: number };
   bcryptRounds: number;
+  outboxRetentionDays: number;
   currency: string;
   logLevel: string;
 }
@@ -70,6 +72,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     snsTopicArn: env.SNS_TOPIC_ARN,
     jwt: { ...keys, ttlSeconds: env.JWT_TTL_SECONDS },
     bcryptRounds: env.BCRYPT_ROUNDS,
+    outboxRetentionDays: env.OUTBOX_RETENTION_DAYS,
     currency: env.CURRENCY,
     logLevel: env.LOG_LEVEL,
   });

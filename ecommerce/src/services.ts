@@ -49,7 +49,10 @@ export function createServices(deps: {
   const metrics = createMetrics(() => outbox.pendingCount());
   const tokens = new TokenService(config.jwt);
   const publisher = new SnsPublisher(deps.sns, config.snsTopicArn);
-  const relay = new OutboxRelay(outbox, publisher, logger, metrics, deps.relayOptions);
+  const relay = new OutboxRelay(outbox, publisher, logger, metrics, {
+    retentionDays: config.outboxRetentionDays,
+    ...deps.relayOptions,
+  });
   return {
     config,
     logger,

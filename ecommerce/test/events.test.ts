@@ -1,5 +1,6 @@
 import { createSnsClient, createSqsClient, purchaseEventSchema } from '@marketplace/common';
 import type { Message } from '@aws-sdk/client-sqs';
+import { QueryTypes } from 'sequelize';
 import request from 'supertest';
 import { admin, createProduct, createSeller, customer, validCard } from './support/actors';
 import type { Actor } from './support/actors';
@@ -164,6 +165,33 @@ describe('with SNS down', () => {
     );
     expect(new Set(eventsFor(messages, placed).map((e) => e.purchase_id))).toEqual(new Set(placed));
     await request(t.app).get('/ready').expect(200);
+  });
+});
+
+describe('outbox retention', () => {
+  test('when published events are older than the retention, then pruning removes only them', async () => {
+    const t = startTestApp();
+    try {
+      const { productA, buyer } = await setUp(t);
+      const ids = [];
+      for (let i = 0; i < 3; i++)
+        ids.push((await buy(t, buyer, [{ product_id: productA }])).purchase_id);
+      const [old, recent, pending] = ids;
+      const { sequelize } = t.services;
+      await sequelize.query(
+        `UPDATE outbox_events SET published_at = now() - interval '8 days' WHERE purchase_id = :old;
+         UPDATE outbox_events SET published_at = now() - interval '6 days' WHERE purchase_id = :recent`,
+        { replacements: { old, recent } },
+      );
+      expect(await t.services.relay.prune()).toBeGreaterThanOrEqual(1);
+      const left = await sequelize.query<{ purchase_id: string }>(
+        'SELECT purchase_id FROM outbox_events WHERE purchase_id IN (:ids) ORDER BY purchase_id',
+        { replacements: { ids }, type: QueryTypes.SELECT },
+      );
+      expect(left.map((r) => r.purchase_id).sort()).toEqual([recent, pending].sort());
+    } finally {
+      await t.close();
+    }
   });
 });
 

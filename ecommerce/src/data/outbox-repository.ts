@@ -73,6 +73,18 @@ export class OutboxRepository {
     );
   }
 
+  /** Deletes published events older than `days`; the outbox is a queue, not an archive. */
+  async prunePublished(days: number): Promise<number> {
+    const rows = await writeRows(
+      this.sequelize,
+      `DELETE FROM outbox_events
+       WHERE published_at IS NOT NULL AND published_at < now() - make_interval(days => :days)
+       RETURNING id`,
+      { days },
+    );
+    return rows.length;
+  }
+
   async pendingCount(): Promise<number> {
     const [row] = await selectRows<{ count: string }>(
       this.sequelize,

@@ -6,6 +6,9 @@ import { MAX_BATCH } from './sns-publisher';
 
 export interface RelayOptions {
   sweepIntervalMs: number;
+  /** Published events are kept this many days, then pruned (hourly). */
+  retentionDays: number;
+  pruneIntervalMs: number;
   leaseSeconds: number;
   baseBackoffMs: number;
   maxBackoffMs: number;
@@ -13,6 +16,8 @@ export interface RelayOptions {
 
 export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
   sweepIntervalMs: 1000,
+  retentionDays: 7,
+  pruneIntervalMs: 3_600_000,
   leaseSeconds: 30,
   baseBackoffMs: 500,
   maxBackoffMs: 30_000,
@@ -26,6 +31,7 @@ export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
 export class OutboxRelay {
   private readonly options: RelayOptions;
   private timer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
@@ -44,7 +50,20 @@ export class OutboxRelay {
     if (!this.stopped) return;
     this.stopped = false;
     this.timer = setInterval(() => this.nudge(), this.options.sweepIntervalMs);
+    this.pruneTimer = setInterval(() => void this.prune(), this.options.pruneIntervalMs);
     this.nudge();
+  }
+
+  /** Removes published events past their retention; failures only wait for the next round. */
+  async prune(): Promise<number> {
+    try {
+      const pruned = await this.outbox.prunePublished(this.options.retentionDays);
+      if (pruned > 0) this.logger.info({ pruned }, 'pruned published outbox events');
+      return pruned;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'outbox prune failed');
+      return 0;
+    }
   }
 
   /** Asks for a pass soon; a pass already running will go round once more. */
@@ -67,6 +86,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.pruneTimer);
     await this.running;
   }
 

@@ -157,3 +157,29 @@ test('when an event is in another currency, then it is not booked', async () => 
   expect(await depth(messaging.dlqUrl)).toBe(1);
   expect(gw.logs.join('')).toContain('currency USD, this ledger books BRL');
 });
+
+test('when the worker is closed mid-drain, then the drain ends after its batch instead of using its budget', async () => {
+  const slow = startTestGateway({
+    queueUrl: messaging.queueUrl,
+    drainOptions: { budgetMs: 15_000, waitTimeSeconds: 1 },
+  });
+  try {
+    const seller = randomUUID();
+    // Keep messages coming so the drain would otherwise run for its whole budget.
+    const feeding = setInterval(
+      () => void publish(messaging.topicArn, purchaseEvent({ [seller]: 1 })),
+      100,
+    );
+    const started = Date.now();
+    const running = slow.services.drain.run();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    slow.services.drain.stop();
+    const result = await running;
+    clearInterval(feeding);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(result.received).toBeGreaterThan(0);
+    expect(result.booked).toBe(result.received);
+  } finally {
+    await slow.close();
+  }
+});

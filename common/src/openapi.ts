@@ -1,3 +1,4 @@
+import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 
@@ -30,7 +31,7 @@ export const problemResponse = (description: string) => ({
 
 export const bearerSecurity = [{ bearerAuth: [] }];
 
-export const bearerScheme = (description: string) => ({
+const bearerScheme = (description: string) => ({
   type: 'http' as const,
   scheme: 'bearer',
   bearerFormat: 'JWT',
@@ -38,7 +39,7 @@ export const bearerScheme = (description: string) => ({
 });
 
 /** /health, /ready and /metrics as every service serves them. */
-export function operationsPaths(readyChecks: string): RouteConfig[] {
+function operationsPaths(readyChecks: string): RouteConfig[] {
   return [
     {
       method: 'get',
@@ -70,4 +71,31 @@ export function operationsPaths(readyChecks: string): RouteConfig[] {
       },
     },
   ];
+}
+
+/**
+ * A service's OpenAPI 3 document: its own routes plus /health, /ready and /metrics, with the
+ * bearer scheme its routes refer to.
+ */
+export function generateOpenApiDocument(options: {
+  title: string;
+  description: string;
+  bearerDescription: string;
+  readyChecks: string;
+  paths: RouteConfig[];
+}) {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent(
+    'securitySchemes',
+    'bearerAuth',
+    bearerScheme(options.bearerDescription),
+  );
+  for (const path of [...options.paths, ...operationsPaths(options.readyChecks)]) {
+    registry.registerPath(path);
+  }
+  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
+    openapi: '3.0.3',
+    info: { title: options.title, version: '1.0.0', description: options.description },
+    servers: [{ url: '/' }],
+  });
 }

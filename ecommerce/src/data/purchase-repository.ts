@@ -74,13 +74,15 @@ const SELECT_PURCHASES = `
 export class PurchaseRepository {
   constructor(private readonly sequelize: Sequelize) {}
 
-  async insert(purchase: NewPurchase, transaction: Transaction): Promise<void> {
-    await writeRows(
+  /** Writes the purchase and its items; returns the creation time the database stamped. */
+  async insert(purchase: NewPurchase, transaction: Transaction): Promise<Date> {
+    const [stamped] = await writeRows<{ created_at: Date }>(
       this.sequelize,
       `INSERT INTO purchases (id, user_id, status, total_price, currency, card_brand, card_last4,
          card_holder_name, card_exp_month, card_exp_year, idempotency_key, request_hash)
        VALUES (:id, :userId, :status, :totalPrice, :currency, :brand, :last4, :holderName,
-         :expMonth, :expYear, :idempotencyKey, :requestHash)`,
+         :expMonth, :expYear, :idempotencyKey, :requestHash)
+       RETURNING created_at`,
       { ...purchase, ...purchase.card },
       transaction,
     );
@@ -107,6 +109,7 @@ export class PurchaseRepository {
       replacements,
       transaction,
     );
+    return stamped!.created_at;
   }
 
   async findById(id: string, transaction?: Transaction): Promise<Purchase | undefined> {

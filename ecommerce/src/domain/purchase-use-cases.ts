@@ -5,7 +5,12 @@ import type { Transaction, TransactionRunner } from '../data/database';
 import type { OutboxRepository } from '../data/outbox-repository';
 import type { Page, PageRequest } from '../data/pagination';
 import type { ProductRepository } from '../data/product-repository';
-import type { Purchase, PurchaseItem, PurchaseRepository } from '../data/purchase-repository';
+import type {
+  NewPurchase,
+  Purchase,
+  PurchaseItem,
+  PurchaseRepository,
+} from '../data/purchase-repository';
 import { cardBrand, parseExpiry } from './credit-card';
 import type { Principal } from './tokens';
 
@@ -212,28 +217,25 @@ export class PurchaseUseCases {
     transaction: Transaction,
   ): Promise<Purchase> {
     const expiry = parseExpiry(input.card.expDate)!;
-    const id = randomUUID();
-    await this.purchases.insert(
-      {
-        id,
-        userId: principal.userId,
-        status: 'placed',
-        totalPrice: items.reduce((sum, item) => sum + item.subtotal, 0),
-        currency: this.currency,
-        card: {
-          brand: cardBrand(input.card.number),
-          last4: input.card.number.slice(-4),
-          holderName: input.card.holderName,
-          expMonth: expiry.month,
-          expYear: expiry.year,
-        },
-        idempotencyKey: input.idempotencyKey ?? null,
-        requestHash: input.idempotencyKey ? requestHash : null,
-        items,
+    const purchase: NewPurchase = {
+      id: randomUUID(),
+      userId: principal.userId,
+      status: 'placed',
+      totalPrice: items.reduce((sum, item) => sum + item.subtotal, 0),
+      currency: this.currency,
+      card: {
+        brand: cardBrand(input.card.number),
+        last4: input.card.number.slice(-4),
+        holderName: input.card.holderName,
+        expMonth: expiry.month,
+        expYear: expiry.year,
       },
-      transaction,
-    );
-    return (await this.purchases.findById(id, transaction))!;
+      idempotencyKey: input.idempotencyKey ?? null,
+      requestHash: input.idempotencyKey ? requestHash : null,
+      items,
+    };
+    const createdAt = await this.purchases.insert(purchase, transaction);
+    return { ...purchase, username: principal.username, createdAt, cancelledAt: null };
   }
 }
 

@@ -1,9 +1,7 @@
-import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import {
-  bearerScheme,
   bearerSecurity,
   jsonResponse,
-  operationsPaths,
+  generateOpenApiDocument,
   problemResponse,
 } from '@marketplace/common';
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
@@ -33,12 +31,6 @@ const totalCount = {
 
 /** The OpenAPI 3 document, generated from the schemas the routes validate with. */
 export function buildOpenApiDocument() {
-  const registry = new OpenAPIRegistry();
-  registry.registerComponent(
-    'securitySchemes',
-    'bearerAuth',
-    bearerScheme('RS256 token from POST /login. The scheme `JWT <token>` is accepted too.'),
-  );
   const paths: RouteConfig[] = [
     {
       method: 'post',
@@ -240,16 +232,12 @@ export function buildOpenApiDocument() {
       },
     },
   ];
-  for (const path of [...paths, ...operationsPaths('PostgreSQL and SNS')])
-    registry.registerPath(path);
-  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
-    openapi: '3.0.3',
-    info: {
-      title: 'ecommerce',
-      version: '1.0.0',
-      description:
-        'Accounts, catalogue and purchases. Money is an integer in minor units; errors are application/problem+json.',
-    },
-    servers: [{ url: '/' }],
+  return generateOpenApiDocument({
+    title: 'ecommerce',
+    description:
+      'Accounts, catalogue and purchases. Money is an integer in minor units; errors are application/problem+json.',
+    bearerDescription: 'RS256 token from POST /login. The scheme `JWT <token>` is accepted too.',
+    readyChecks: 'PostgreSQL and SNS',
+    paths,
   });
 }

@@ -1,9 +1,7 @@
-import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import {
-  bearerScheme,
   bearerSecurity,
   jsonResponse,
-  operationsPaths,
+  generateOpenApiDocument,
   problemResponse,
 } from '@marketplace/common';
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
@@ -23,12 +21,6 @@ const authFailures = {
 
 /** The OpenAPI 3 document, generated from the schemas the routes validate with. */
 export function buildOpenApiDocument() {
-  const registry = new OpenAPIRegistry();
-  registry.registerComponent(
-    'securitySchemes',
-    'bearerAuth',
-    bearerScheme('RS256 token from ecommerce POST /login, verified here with the public key.'),
-  );
   const paths: RouteConfig[] = [
     {
       method: 'get',
@@ -70,16 +62,12 @@ export function buildOpenApiDocument() {
       },
     },
   ];
-  for (const path of [...paths, ...operationsPaths('PostgreSQL, Redis and SQS')])
-    registry.registerPath(path);
-  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
-    openapi: '3.0.3',
-    info: {
-      title: 'payment_gateway',
-      version: '1.0.0',
-      description:
-        'Seller revenue booked exactly once from purchase events. Money is in minor units.',
-    },
-    servers: [{ url: '/' }],
+  return generateOpenApiDocument({
+    title: 'payment_gateway',
+    description:
+      'Seller revenue booked exactly once from purchase events. Money is in minor units.',
+    bearerDescription: 'RS256 token from ecommerce POST /login, verified here with the public key.',
+    readyChecks: 'PostgreSQL, Redis and SQS',
+    paths,
   });
 }

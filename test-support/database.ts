@@ -14,5 +14,9 @@ export async function dropDatabase(url: string): Promise<void> {
   }
 }
 
+/**
+ * A test database's URL. TEST_DB_SUFFIX lets two runs on one machine (two checkouts, say)
+ * keep apart, since each run drops and re-creates its databases.
+ */
 export const testDatabaseUrl = (name: string) =>
-  `${process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432'}/${name}`;
+  `${process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432'}/${name}${process.env.TEST_DB_SUFFIX ?? ''}`;

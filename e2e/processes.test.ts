@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import request from 'supertest';
 import { createSequelize } from '@marketplace/common';
 import { loadFixtures } from '../ecommerce/src/data/fixtures';
+import { startService, stopService } from '../test-support/service-process';
+import type { ServiceProcess } from '../test-support/service-process';
 import { unique } from '../test-support/unique';
 
 /**
@@ -14,58 +14,8 @@ import { unique } from '../test-support/unique';
  */
 const ROOT = path.resolve(__dirname, '..');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-interface Running {
-  child: ChildProcess;
-  output: string[];
-  url: string;
-}
-
-async function start(entry: string, env: Record<string, string | undefined>): Promise<Running> {
-  const port = await freePort();
-  const output: string[] = [];
-  const child = spawn(process.execPath, [path.join(ROOT, entry)], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const ready = await request(url)
-      .get('/ready')
-      .then(
-        (r) => r.status,
-        () => 0,
-      );
-    if (ready === 200) return { child, output, url };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`${entry} did not become ready:\n${output.join('')}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function stop(running: Running): Promise<number | null> {
-  return new Promise((resolve) => {
-    running.child.once('exit', (code) => resolve(code));
-    running.child.kill('SIGTERM');
-  });
-}
-
-let shop: Running | undefined;
-let gateway: Running | undefined;
+let shop: ServiceProcess | undefined;
+let gateway: ServiceProcess | undefined;
 
 beforeAll(async () => {
   // Incremental: nearly free when `make test` has just built.
@@ -93,12 +43,12 @@ test('when both services run as processes, then the README purchase reaches the 
     AWS_ENDPOINT_URL: env.TEST_E2E_AWS_ENDPOINT_URL,
     AWS_REGION: 'us-east-1',
   };
-  shop = await start('ecommerce/dist/main.js', {
+  shop = await startService('ecommerce/dist/main.js', {
     ...shared,
     DATABASE_URL: env.TEST_E2E_ECOMMERCE_DATABASE_URL,
     BCRYPT_ROUNDS: '4',
   });
-  gateway = await start('payment_gateway/dist/main.js', {
+  gateway = await startService('payment_gateway/dist/main.js', {
     ...shared,
     DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,
     POLL_INTERVAL_MS: '500',
@@ -141,8 +91,8 @@ test('when both services run as processes, then the README purchase reaches the 
     purchases_count: 1,
   });
 
-  expect(await stop(shop)).toBe(0);
-  expect(await stop(gateway)).toBe(0);
+  expect(await stopService(shop)).toBe(0);
+  expect(await stopService(gateway)).toBe(0);
   expect(shop.output.join('')).toContain('"msg":"stopped"');
   expect(gateway.output.join('')).toContain('"msg":"stopped"');
 });

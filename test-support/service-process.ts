@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** A loopback port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** A compiled service (`ecommerce/dist/main.js`, ...) running as a child process. */
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** Everything it wrote to stdout and stderr. */
+  output: string[];
+  url: string;
+  /** Resolves with the exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts a compiled service with the given environment on a free port and waits until
+ * `readyPath` answers 200 (`/ready` by default; `/health` when readiness may lag on purpose).
+ */
+export async function startService(
+  entry: string,
+  env: Record<string, string | undefined>,
+  options: { readyPath?: string; timeoutMs?: number } = {},
+): Promise<ServiceProcess> {
+  const port = await freePort();
+  const output: string[] = [];
+  const child = spawn(process.execPath, [path.join(ROOT, entry)], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    const status = await fetch(`${url}${options.readyPath ?? '/ready'}`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return { child, output, url, exited };
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${entry} did not become ready:\n${output.join('')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Sends a signal (SIGTERM: a graceful stop) and resolves with the exit code. */
+export async function stopService(
+  service: ServiceProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<number | null> {
+  if (service.child.exitCode === null && service.child.signalCode === null) {
+    service.child.kill(signal);
+  }
+  return service.exited;
+}

@@ -25,8 +25,21 @@ const envSchema = z
       .default('marketplace'),
     /** `all` (default): API and drain worker in one process; or one of them, to scale apart. */
     RUN_MODE: z.enum(['all', 'api', 'worker']).default('all'),
+    /** ecommerce's database, read (read-only) by the reconciliation and nothing else. */
+    ECOMMERCE_DATABASE_URL: serviceEnvFields(8001).DATABASE_URL,
+    /** Reconcile the ledger with the sales this often (worker mode); unset: never. */
+    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
   })
-  .superRefine(requiredInProduction(['DATABASE_URL', 'JWT_PUBLIC_KEY']));
+  .superRefine(requiredInProduction(['DATABASE_URL', 'JWT_PUBLIC_KEY']))
+  .superRefine((env, ctx) => {
+    if (env.RECONCILE_INTERVAL_MS !== undefined && !env.ECOMMERCE_DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ECOMMERCE_DATABASE_URL'],
+        message: 'is required when RECONCILE_INTERVAL_MS is set',
+      });
+    }
+  });
 
 /** Every variable the service reads (docs and the compose file are checked against it). */
 export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape);
@@ -45,6 +58,8 @@ export interface Config {
   currency: string;
   logLevel: string;
   runMode: 'all' | 'api' | 'worker';
+  /** The scheduled reconciliation, when RECONCILE_INTERVAL_MS is set. */
+  reconcile?: { ecommerceDatabaseUrl: string; intervalMs: number } | undefined;
 }
 
 /** Reads and validates the environment once; throws ConfigError naming every bad variable. */
@@ -70,5 +85,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     currency: env.CURRENCY,
     logLevel: env.LOG_LEVEL,
     runMode: env.RUN_MODE,
+    reconcile:
+      env.RECONCILE_INTERVAL_MS && env.ECOMMERCE_DATABASE_URL
+        ? {
+            ecommerceDatabaseUrl: env.ECOMMERCE_DATABASE_URL,
+            intervalMs: env.RECONCILE_INTERVAL_MS,
+          }
+        : undefined,
   });
 }

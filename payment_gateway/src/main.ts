@@ -28,6 +28,11 @@ async function main(): Promise<void> {
     await services.scheduler.schedule();
     services.scheduler.startWorker(services.drain);
     logger.info({ every_ms: config.pollIntervalMs }, 'drain worker started');
+    if (services.reconciliation) {
+      await services.reconciliation.schedule();
+      services.reconciliation.startWorker();
+      logger.info({ every_ms: config.reconcile?.intervalMs }, 'reconciliation scheduled');
+    }
   }
   server.listen(config.port, config.host, () => {
     logger.info(
@@ -37,7 +42,12 @@ async function main(): Promise<void> {
   });
   // Stop taking requests and jobs; let the running request and drain finish; close pools.
   onShutdown(logger, [
-    () => Promise.all([closeServer(server), services.scheduler.close()]),
+    () =>
+      Promise.all([
+        closeServer(server),
+        services.scheduler.close(),
+        services.reconciliation?.close(),
+      ]),
     () => sequelize.close(),
     () => redis.quit(),
     () => sqs.destroy(),

@@ -12,6 +12,8 @@ import { SqsDrain } from './messaging/sqs-drain';
 import type { DrainOptions } from './messaging/sqs-drain';
 import { createMetrics } from './metrics';
 import type { Metrics } from './metrics';
+import { ReconcileScheduler } from './reconciliation/reconcile-scheduler';
+import { Reconciler } from './reconciliation/reconciler';
 
 /** Everything the service is made of, wired once: main.ts and the tests build it the same way. */
 export interface Services {
@@ -25,6 +27,8 @@ export interface Services {
   ledger: LedgerUseCases;
   drain: SqsDrain;
   scheduler: DrainScheduler;
+  /** The scheduled reconciliation: worker processes with RECONCILE_INTERVAL_MS set. */
+  reconciliation?: ReconcileScheduler | undefined;
 }
 
 export function createServices(deps: {
@@ -63,5 +67,19 @@ export function createServices(deps: {
       metrics,
       prefix: config.bullPrefix,
     }),
+    reconciliation:
+      config.reconcile && config.runMode !== 'api'
+        ? new ReconcileScheduler({
+            redisUrl: config.redisUrl,
+            intervalMs: config.reconcile.intervalMs,
+            prefix: config.bullPrefix,
+            reconciler: new Reconciler({
+              sales: config.reconcile.ecommerceDatabaseUrl,
+              ledger: config.databaseUrl,
+            }),
+            logger,
+            registry: metrics.registry,
+          })
+        : undefined,
   };
 }

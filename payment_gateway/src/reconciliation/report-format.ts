@@ -109,9 +109,11 @@ function findings(title: string, count: number, lines: LineFinding[], limit: num
 export function reportText(report: ReconciliationReport, scope: ReportScope): string {
   const { totals } = report;
   const window =
-    scope.from || scope.to
-      ? `purchases from ${scope.from ?? 'the start'} to ${scope.to ?? 'today'}`
-      : 'all purchases';
+    scope.from && scope.from === scope.to
+      ? `purchases of ${scope.from}`
+      : scope.from || scope.to
+        ? `purchases from ${scope.from ?? 'the start'} to ${scope.to ?? 'today'}`
+        : 'all purchases';
   const out = [
     `Reconciliation of sales (ecommerce) with the ledger (payments): ${window}, ` +
       `grace ${scope.graceSeconds} s, at ${scope.generatedAt.toISOString()}`,

@@ -23,9 +23,13 @@ async function main(): Promise<void> {
   const services = createServices({ config, logger, sequelize, redis, sqs });
 
   // A worker-only process (RUN_MODE=worker) still serves health, readiness and its metrics.
-  const server = createServer(createApp(services, { serveApi: config.runMode !== 'worker' }));
-  if (config.runMode !== 'api') {
+  const drains = config.runMode !== 'api';
+  const server = createServer(
+    createApp(services, { serveApi: config.runMode !== 'worker', drains }),
+  );
+  if (drains) {
     await services.scheduler.schedule();
+    services.scheduler.watch();
     services.scheduler.startWorker(services.drain);
     logger.info({ every_ms: config.pollIntervalMs }, 'drain worker started');
   }

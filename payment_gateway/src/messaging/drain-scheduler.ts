@@ -8,8 +8,13 @@ import type { DrainResult, SqsDrain } from './sqs-drain';
 export const POLL_QUEUE_NAME = 'sqs-poll';
 /** Fixed id: however many instances start, upsertJobScheduler leaves one schedule. */
 export const DRAIN_SCHEDULER_ID = 'sqs-drain';
-/** Longer than the drain budget, so a running drain never loses its lock. */
-const LOCK_DURATION_MS = 30_000;
+/**
+ * The worker renews a running drain's lock every half of this. Short, because with global
+ * concurrency 1 the job of a worker that died (SIGKILL, OOM) blocks every drain until another
+ * worker finds it stalled: lock expiry plus at most one stalled-check interval, ~15 s.
+ */
+const LOCK_DURATION_MS = 10_000;
+const STALLED_CHECK_INTERVAL_MS = 5_000;
 
 /** ioredis connections for BullMQ: workers block, so commands must not give up retrying. */
 export function bullConnection(url: string): Redis {
@@ -140,6 +145,7 @@ export class DrainScheduler {
       connection: this.connect(),
       concurrency: 1,
       lockDuration: LOCK_DURATION_MS,
+      stalledInterval: STALLED_CHECK_INTERVAL_MS,
       prefix: this.options.prefix,
     });
     worker.on('completed', (job, result: DrainResult) => {

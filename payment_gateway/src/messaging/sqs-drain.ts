@@ -11,7 +11,7 @@ import { parsePurchaseMessage } from './purchase-message';
 import type { QueueLocator } from './queue-locator';
 
 export interface DrainOptions {
-  /** Stop receiving after this long: well under the visibility timeout (60 s) and job lock (30 s). */
+  /** Stop receiving after this long: well under the visibility timeout (60 s). */
   budgetMs: number;
   /** Long-poll wait of each receive. */
   waitTimeSeconds: number;

@@ -27,6 +27,7 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
   const { problem, unexpected } = toProblem(error);
   if (unexpected) req.log.error({ err: error }, 'unhandled error');
   if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+  if (problem.status === 503) res.setHeader('Retry-After', '1');
   res.status(problem.status).type('application/problem+json').json(problem);
 };
 

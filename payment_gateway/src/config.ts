@@ -18,6 +18,8 @@ const envSchema = z
     SQS_QUEUE_URL: z.url().optional(),
     JWT_PUBLIC_KEY: z.string().optional(),
     POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    /** How often a worker checks that the drain schedule is still in Redis (and restores it). */
+    SCHEDULE_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
     /** BullMQ key prefix: deployments sharing one Redis need different ones. */
     BULLMQ_PREFIX: z
       .string()
@@ -54,6 +56,7 @@ export interface Config {
   sqsQueueUrl?: string | undefined;
   jwtPublicKey: string;
   pollIntervalMs: number;
+  scheduleCheckIntervalMs: number;
   bullPrefix: string;
   currency: string;
   logLevel: string;
@@ -81,6 +84,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sqsQueueUrl: env.SQS_QUEUE_URL,
     jwtPublicKey,
     pollIntervalMs: env.POLL_INTERVAL_MS,
+    scheduleCheckIntervalMs: env.SCHEDULE_CHECK_INTERVAL_MS,
     bullPrefix: env.BULLMQ_PREFIX,
     currency: env.CURRENCY,
     logLevel: env.LOG_LEVEL,

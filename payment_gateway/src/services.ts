@@ -6,9 +6,11 @@ import type { Sequelize } from 'sequelize';
 import type { Config } from './config';
 import { LedgerRepository } from './data/ledger-repository';
 import { LedgerUseCases } from './domain/ledger-use-cases';
+import { DrainHeartbeat } from './messaging/drain-heartbeat';
 import { DrainScheduler } from './messaging/drain-scheduler';
 import { QueueLocator } from './messaging/queue-locator';
 import { SqsDrain } from './messaging/sqs-drain';
+import { DEFAULT_DRAIN_OPTIONS } from './messaging/sqs-drain';
 import type { DrainOptions } from './messaging/sqs-drain';
 import { createMetrics } from './metrics';
 import type { Metrics } from './metrics';
@@ -26,6 +28,7 @@ export interface Services {
   queues: QueueLocator;
   ledger: LedgerUseCases;
   drain: SqsDrain;
+  heartbeat: DrainHeartbeat;
   scheduler: DrainScheduler;
   /** The scheduled reconciliation: worker processes with RECONCILE_INTERVAL_MS set. */
   reconciliation?: ReconcileScheduler | undefined;
@@ -41,7 +44,18 @@ export function createServices(deps: {
 }): Services {
   const { config, logger, sequelize, sqs } = deps;
   const queues = new QueueLocator(sqs, config.sqsQueueUrl);
-  const metrics = createMetrics(sqs, queues);
+  const drainOptions = {
+    ...DEFAULT_DRAIN_OPTIONS,
+    currency: config.currency,
+    ...deps.drainOptions,
+  };
+  // Stalled: no run has finished for 3 poll intervals plus the longest a run may take.
+  const heartbeat = new DrainHeartbeat(
+    deps.redis,
+    config.bullPrefix,
+    3 * config.pollIntervalMs + drainOptions.budgetMs,
+  );
+  const metrics = createMetrics(sqs, queues, heartbeat);
   const ledger = new LedgerUseCases(
     transactionRunner(sequelize),
     new LedgerRepository(sequelize),
@@ -56,15 +70,15 @@ export function createServices(deps: {
     metrics,
     queues,
     ledger,
-    drain: new SqsDrain(sqs, queues, ledger, metrics, logger, {
-      currency: config.currency,
-      ...deps.drainOptions,
-    }),
+    drain: new SqsDrain(sqs, queues, ledger, metrics, logger, drainOptions),
+    heartbeat,
     scheduler: new DrainScheduler({
       redisUrl: config.redisUrl,
       pollIntervalMs: config.pollIntervalMs,
+      scheduleCheckIntervalMs: config.scheduleCheckIntervalMs,
       logger,
       metrics,
+      heartbeat,
       prefix: config.bullPrefix,
     }),
     reconciliation:
@@ -79,6 +93,7 @@ export function createServices(deps: {
             }),
             logger,
             registry: metrics.registry,
+            scheduleCheckIntervalMs: config.scheduleCheckIntervalMs,
           })
         : undefined,
   };

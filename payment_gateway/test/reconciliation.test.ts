@@ -19,7 +19,10 @@ import { prepareDatabase as preparePayments } from '../src/data/database';
 import { LedgerRepository } from '../src/data/ledger-repository';
 import { LedgerUseCases } from '../src/domain/ledger-use-cases';
 import { ReadOnlySnapshot } from '../src/reconciliation/read-only-snapshot';
-import { ReconcileScheduler } from '../src/reconciliation/reconcile-scheduler';
+import {
+  RECONCILE_SCHEDULER_ID,
+  ReconcileScheduler,
+} from '../src/reconciliation/reconcile-scheduler';
 import { Reconciler } from '../src/reconciliation/reconciler';
 import type { ReconcileOptions } from '../src/reconciliation/reconciler';
 import { testEnv } from './support/test-app';
@@ -537,7 +540,7 @@ describe('the scheduled job', () => {
     expect(loadConfig(testEnv({ RECONCILE_INTERVAL_MS: undefined })).reconcile).toBeUndefined();
   });
 
-  test('when it runs, then it logs the drift and the gauges show the latest run', async () => {
+  test('when it runs, then it logs the drift, the gauges show the latest run, and a lost schedule comes back', async () => {
     await book(randomUUID(), randomUUID(), 'order_placed', 1, ownDay()); // at least one drift line
     const { lines: logs, destination } = captureLogs();
     const registry = new Registry();
@@ -548,12 +551,14 @@ describe('the scheduled job', () => {
       reconciler,
       logger: createLogger({ name: 'payment_gateway', level: 'info' }, destination),
       registry,
+      scheduleCheckIntervalMs: 60_000,
     });
     try {
       expect(
         await registry.getSingleMetricAsString('reconciliation_last_run_timestamp_seconds'),
       ).toContain('reconciliation_last_run_timestamp_seconds 0');
       await scheduler.schedule();
+      scheduler.watch();
       scheduler.startWorker();
       const deadline = Date.now() + 20_000;
       while (!(await scheduler.lastRun()) && Date.now() < deadline) {
@@ -582,6 +587,13 @@ describe('the scheduled job', () => {
       expect(warning).toMatchObject({
         msg: expect.stringContaining('reconciliation found drift'),
         ledger_without_sale: expected.totals.ledger_without_sale,
+      });
+
+      // Redis lost the schedule (a FLUSHALL, a failover): the check puts it back.
+      await scheduler.queue.removeJobScheduler(RECONCILE_SCHEDULER_ID);
+      await scheduler.ensureScheduled();
+      expect(await scheduler.queue.getJobScheduler(RECONCILE_SCHEDULER_ID)).toMatchObject({
+        every: 1000,
       });
     } finally {
       await scheduler.queue.obliterate({ force: true });

@@ -27,12 +27,15 @@ export interface ReconcileRunSummary {
  * The reconciliation as a BullMQ job scheduler of its own (queue `reconcile`), every
  * RECONCILE_INTERVAL_MS, one run at a time across workers. A run logs its outcome (warn on
  * drift) and its summary stays with the job, so the gauges of any instance show the latest run,
- * whichever worker did it.
+ * whichever worker did it. Like the drain's, the schedule is put back if Redis loses it.
  */
 export class ReconcileScheduler {
   readonly queue: Queue;
   private worker: Worker | undefined;
   private readonly connections: Redis[] = [];
+  private readonly queueConnection: Redis;
+  private watchTimer: NodeJS.Timeout | undefined;
+  private readonly onReconnect = () => void this.ensureScheduled();
 
   constructor(
     private readonly options: {
@@ -43,13 +46,17 @@ export class ReconcileScheduler {
       reconciler: Reconciler;
       logger: Logger;
       registry: Registry;
+      /** How often `watch()` checks that the schedule is still in Redis. */
+      scheduleCheckIntervalMs: number;
       graceSeconds?: number;
     },
   ) {
+    this.queueConnection = this.connect();
     this.queue = new Queue(RECONCILE_QUEUE_NAME, {
-      connection: this.connect(),
+      connection: this.queueConnection,
       prefix: options.prefix,
     });
+    this.queue.on('error', (error) => options.logger.warn({ err: error }, 'reconcile queue error'));
     this.registerGauges(options.registry);
   }
 
@@ -121,6 +128,25 @@ export class ReconcileScheduler {
     );
   }
 
+  /** Re-asserts the schedule on every reconnection to Redis and every check interval. */
+  watch(): void {
+    this.queueConnection.on('ready', this.onReconnect);
+    this.watchTimer = setInterval(this.onReconnect, this.options.scheduleCheckIntervalMs);
+    this.watchTimer.unref();
+  }
+
+  /** Puts the schedule back when it is missing; idempotent across processes (fixed id). */
+  async ensureScheduled(): Promise<void> {
+    try {
+      const existing = await this.queue.getJobScheduler(RECONCILE_SCHEDULER_ID);
+      if (existing?.every === this.options.intervalMs) return;
+      await this.schedule();
+      this.options.logger.warn('reconcile schedule was missing from Redis; restored');
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'could not check the reconcile schedule');
+    }
+  }
+
   startWorker(): Worker {
     const { logger, reconciler, graceSeconds } = this.options;
     const worker = new Worker(
@@ -154,6 +180,8 @@ export class ReconcileScheduler {
 
   /** Stops taking runs, lets the running one finish, closes the queue and connections. */
   async close(): Promise<void> {
+    clearInterval(this.watchTimer);
+    this.queueConnection.off('ready', this.onReconnect);
     await this.worker?.close();
     await this.queue.close();
     await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));

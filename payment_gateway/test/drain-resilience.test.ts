@@ -85,7 +85,7 @@ test('when Redis is flushed while the worker runs, then the schedule is restored
 
   expect(await bookedWithin(gw, 5000)).toBe(true);
   expect(await gw.services.scheduler.queue.getJobSchedulers()).toHaveLength(1);
-  expect(gw.logs.join('')).toContain('drain schedule was missing from Redis; restored');
+  expect(gw.logs.join('')).toContain('sqs-drain schedule was missing from Redis; restored');
   const metrics = await request(gw.app).get('/metrics').expect(200);
   expect(metrics.text).toMatch(/drain_schedule_restored_total [1-9]/);
 });

@@ -11,7 +11,7 @@ import { OutboxRepository } from '../../ecommerce/src/data/outbox-repository';
 import { ProductRepository } from '../../ecommerce/src/data/product-repository';
 import { PurchaseRepository } from '../../ecommerce/src/data/purchase-repository';
 import { PurchaseUseCases } from '../../ecommerce/src/domain/purchase-use-cases';
-import { dropDatabase, testDatabaseUrl } from '../../test-support/database';
+import { recreateDatabase, testDatabaseUrl } from '../../test-support/database';
 import { captureLogs } from '../../test-support/log-capture';
 import { unique } from '../../test-support/unique';
 import { loadConfig } from '../src/config';
@@ -42,13 +42,8 @@ let buyerId: string;
 let reconciler: Reconciler;
 
 beforeAll(async () => {
-  for (const [url, prepare] of [
-    [ecommerceUrl, prepareEcommerce],
-    [paymentsUrl, preparePayments],
-  ] as const) {
-    await dropDatabase(url);
-    await (await prepare(url)).close();
-  }
+  await recreateDatabase(ecommerceUrl, prepareEcommerce);
+  await recreateDatabase(paymentsUrl, preparePayments);
   shop = new Client({ connectionString: ecommerceUrl });
   ledger = new Client({ connectionString: paymentsUrl });
   await Promise.all([shop.connect(), ledger.connect()]);

@@ -1,9 +1,8 @@
-import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Worker } from 'bullmq';
 import type { Logger } from '@marketplace/common';
 import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { bullConnection } from '../messaging/drain-scheduler';
+import { RecurringJob } from '../messaging/recurring-job';
 import type { Reconciler } from './reconciler';
 import { DRIFT_KINDS } from './reconciliation';
 import type { DriftKind } from './reconciliation';
@@ -30,12 +29,7 @@ export interface ReconcileRunSummary {
  * whichever worker did it. Like the drain's, the schedule is put back if Redis loses it.
  */
 export class ReconcileScheduler {
-  readonly queue: Queue;
-  private worker: Worker | undefined;
-  private readonly connections: Redis[] = [];
-  private readonly queueConnection: Redis;
-  private watchTimer: NodeJS.Timeout | undefined;
-  private readonly onReconnect = () => void this.ensureScheduled();
+  private readonly job: RecurringJob<ReconcileRunSummary>;
 
   constructor(
     private readonly options: {
@@ -51,19 +45,21 @@ export class ReconcileScheduler {
       graceSeconds?: number;
     },
   ) {
-    this.queueConnection = this.connect();
-    this.queue = new Queue(RECONCILE_QUEUE_NAME, {
-      connection: this.queueConnection,
+    this.job = new RecurringJob({
+      queueName: RECONCILE_QUEUE_NAME,
+      schedulerId: RECONCILE_SCHEDULER_ID,
+      everyMs: options.intervalMs,
+      redisUrl: options.redisUrl,
       prefix: options.prefix,
+      scheduleCheckIntervalMs: options.scheduleCheckIntervalMs,
+      keep: { completed: 20, failed: 50 },
+      logger: options.logger,
     });
-    this.queue.on('error', (error) => options.logger.warn({ err: error }, 'reconcile queue error'));
     this.registerGauges(options.registry);
   }
 
-  private connect(): Redis {
-    const connection = bullConnection(this.options.redisUrl);
-    this.connections.push(connection);
-    return connection;
+  get queue() {
+    return this.job.queue;
   }
 
   /** The summary of the latest finished run, or undefined before the first one. */
@@ -116,41 +112,21 @@ export class ReconcileScheduler {
     });
   }
 
-  async schedule(): Promise<void> {
-    await this.queue.setGlobalConcurrency(1);
-    await this.queue.upsertJobScheduler(
-      RECONCILE_SCHEDULER_ID,
-      { every: this.options.intervalMs },
-      {
-        name: 'reconcile',
-        opts: { removeOnComplete: { count: 20 }, removeOnFail: { count: 50 } },
-      },
-    );
+  schedule(): Promise<void> {
+    return this.job.schedule();
   }
 
-  /** Re-asserts the schedule on every reconnection to Redis and every check interval. */
   watch(): void {
-    this.queueConnection.on('ready', this.onReconnect);
-    this.watchTimer = setInterval(this.onReconnect, this.options.scheduleCheckIntervalMs);
-    this.watchTimer.unref();
+    this.job.watch();
   }
 
-  /** Puts the schedule back when it is missing; idempotent across processes (fixed id). */
-  async ensureScheduled(): Promise<void> {
-    try {
-      const existing = await this.queue.getJobScheduler(RECONCILE_SCHEDULER_ID);
-      if (existing?.every === this.options.intervalMs) return;
-      await this.schedule();
-      this.options.logger.warn('reconcile schedule was missing from Redis; restored');
-    } catch (error) {
-      this.options.logger.warn({ err: error }, 'could not check the reconcile schedule');
-    }
+  ensureScheduled(reason = 'check'): Promise<boolean> {
+    return this.job.ensureScheduled(reason);
   }
 
   startWorker(): Worker {
     const { logger, reconciler, graceSeconds } = this.options;
-    const worker = new Worker(
-      RECONCILE_QUEUE_NAME,
+    const worker = this.job.startWorker(
       async (): Promise<ReconcileRunSummary> => {
         const { ok, totals } = await reconciler.run({ graceSeconds });
         const drift = {
@@ -163,27 +139,16 @@ export class ReconcileScheduler {
         else logger.warn(counts, 'reconciliation found drift; `make reconcile` lists the lines');
         return { ok, finished_at: new Date().toISOString(), in_flight: totals.inFlight, drift };
       },
-      {
-        connection: this.connect(),
-        concurrency: 1,
-        lockDuration: LOCK_DURATION_MS,
-        prefix: this.options.prefix,
-      },
+      { lockDuration: LOCK_DURATION_MS },
     );
     worker.on('failed', (job, error) =>
       logger.error({ job_id: job?.id, err: error }, 'reconciliation could not run'),
     );
-    worker.on('error', (error) => logger.error({ err: error }, 'reconciliation worker error'));
-    this.worker = worker;
     return worker;
   }
 
   /** Stops taking runs, lets the running one finish, closes the queue and connections. */
-  async close(): Promise<void> {
-    clearInterval(this.watchTimer);
-    this.queueConnection.off('ready', this.onReconnect);
-    await this.worker?.close();
-    await this.queue.close();
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+  close(): Promise<void> {
+    return this.job.close();
   }
 }

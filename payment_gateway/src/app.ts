@@ -21,6 +21,8 @@ export function createApp(services: Services, options: { serveApi?: boolean } = 
   const app = createBaseApp({
     logger: services.logger,
     httpRequestDuration: metrics.httpRequestDuration,
+    trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
   });
 
   app.use(
@@ -46,8 +48,8 @@ export function createApp(services: Services, options: { serveApi?: boolean } = 
     }),
   );
   if (options.serveApi ?? true) {
-    app.use(queueDashboard([services.scheduler.queue], config.jwtPublicKey));
-    app.use(revenueRoutes(services.ledger, authenticate(config.jwtPublicKey)));
+    app.use(queueDashboard([services.scheduler.queue], config.jwt));
+    app.use(revenueRoutes(services.ledger, authenticate(config.jwt)));
   }
   app.use(notFound);
   app.use(problemHandler);

@@ -11,10 +11,10 @@ export const roleSchema = z.enum(['customer', 'seller', 'admin']);
 export type Role = z.infer<typeof roleSchema>;
 
 const claimsSchema = z.object({
-  sub: z.uuid(),
+  sub: z.uuid().toLowerCase(),
   username: z.string(),
   role: roleSchema,
-  seller_id: z.uuid().nullish(),
+  seller_id: z.uuid().toLowerCase().nullish(),
   exp: z.number(),
 });
 

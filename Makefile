@@ -13,7 +13,7 @@ COMPOSE := docker compose
 ECOMMERCE_URL ?= http://127.0.0.1:$(or $(ECOMMERCE_PORT),8000)
 PAYMENT_GATEWAY_URL ?= http://127.0.0.1:$(or $(PAYMENT_GATEWAY_PORT),8001)
 
-.PHONY: help install build run stop logs status fixtures provision redrive smoke bench test lint \
+.PHONY: help install build run stop logs status fixtures provision redrive reconcile smoke bench test lint \
 	typecheck unit psql psql_payments shell_ecommerce shell_payment
 
 help: ## list the targets
@@ -57,6 +57,9 @@ provision: ## resources come from deploy/fauxqs-init.json in this mode
 redrive: ## move dead-lettered messages back to the payment gateway's queue
 	$(COMPOSE) exec payment-gateway-worker node payment_gateway/dist/cli/redrive.js
 
+reconcile: ## compare the ledger with the sales; exit 1 on drift (ARGS="--json --from D --to D")
+	$(COMPOSE) exec payment-gateway-worker node payment_gateway/dist/cli/reconcile.js $(ARGS)
+
 psql: ## psql into the ecommerce database
 	$(COMPOSE) exec postgres psql -U postgres ecommerce
 
@@ -92,6 +95,11 @@ provision: build ## create the SNS topic, SQS queue, DLQ and subscription (idemp
 
 redrive: build ## move dead-lettered messages back to the payment gateway's queue
 	node payment_gateway/dist/cli/redrive.js
+
+reconcile: build ## compare the ledger with the sales; exit 1 on drift (ARGS="--json --from D --to D")
+	DATABASE_URL=$${PAYMENT_GATEWAY_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/payments} \
+	ECOMMERCE_DATABASE_URL=$${ECOMMERCE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecommerce} \
+	  node payment_gateway/dist/cli/reconcile.js $(ARGS)
 
 psql: ## psql into the ecommerce database
 	psql "$${ECOMMERCE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecommerce}"

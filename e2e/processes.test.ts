@@ -1,10 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
 import { createSequelize } from '@marketplace/common';
 import { loadFixtures } from '../ecommerce/src/data/fixtures';
+import { freePort } from '../test-support/processes';
 import { unique } from '../test-support/unique';
 
 /**
@@ -13,17 +13,6 @@ import { unique } from '../test-support/unique';
  * process cleanly (exit 0) after its in-flight work.
  */
 const ROOT = path.resolve(__dirname, '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 interface Running {
   child: ChildProcess;

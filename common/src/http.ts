@@ -31,7 +31,9 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
   const { problem, unexpected, retryAfterSeconds } = toProblem(error);
   if (unexpected) req.log.error({ err: error }, 'unhandled error');
   if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-  if (retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(retryAfterSeconds));
+  if (retryAfterSeconds !== undefined || problem.status === 503) {
+    res.setHeader('Retry-After', String(retryAfterSeconds ?? 1));
+  }
   res.status(problem.status).type('application/problem+json').json(problem);
 };
 

@@ -16,7 +16,14 @@ import type { Services } from './services';
  * The Express app, without listening: main.ts listens, tests use supertest. A worker-only
  * process (RUN_MODE=worker) serves just health, readiness and its own metrics.
  */
-export function createApp(services: Services, options: { serveApi?: boolean } = {}): Express {
+export function createApp(
+  services: Services,
+  options: {
+    serveApi?: boolean;
+    /** This process runs the drain worker: readiness then also fails when draining stalled. */
+    drains?: boolean;
+  } = {},
+): Express {
   const { config, metrics } = services;
   const app = createBaseApp({
     logger: services.logger,
@@ -42,6 +49,7 @@ export function createApp(services: Services, options: { serveApi?: boolean } = 
             }),
           );
         },
+        ...(options.drains ? { drain: () => services.heartbeat.assertFresh() } : {}),
       },
       registry: metrics.registry,
       document: buildOpenApiDocument(),

@@ -23,6 +23,8 @@ const envSchema = z
     SQS_QUEUE_URL: z.url().optional(),
     JWT_PUBLIC_KEY: z.string().optional(),
     POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    /** How often a worker checks that the drain schedule is still in Redis (and restores it). */
+    SCHEDULE_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
     /** BullMQ key prefix: deployments sharing one Redis need different ones. */
     BULLMQ_PREFIX: z
       .string()
@@ -30,9 +32,22 @@ const envSchema = z
       .default('marketplace'),
     /** `all` (default): API and drain worker in one process; or one of them, to scale apart. */
     RUN_MODE: z.enum(['all', 'api', 'worker']).default('all'),
+    /** ecommerce's database, read (read-only) by the reconciliation and nothing else. */
+    ECOMMERCE_DATABASE_URL: serviceEnvFields(8001).DATABASE_URL,
+    /** Reconcile the ledger with the sales this often (worker mode); unset: never. */
+    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
   })
   .superRefine(requiredInProduction(['DATABASE_URL', 'JWT_PUBLIC_KEY', 'REDIS_URL', 'AWS_REGION']))
-  .superRefine(noDevelopmentEndpointInProduction);
+  .superRefine(noDevelopmentEndpointInProduction)
+  .superRefine((env, ctx) => {
+    if (env.RECONCILE_INTERVAL_MS !== undefined && !env.ECOMMERCE_DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ECOMMERCE_DATABASE_URL'],
+        message: 'is required when RECONCILE_INTERVAL_MS is set',
+      });
+    }
+  });
 
 /** Every variable the service reads (docs and the compose file are checked against it). */
 export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape);
@@ -50,10 +65,13 @@ export interface Config {
   corsOrigins: string[];
   shutdownTimeoutMs: number;
   pollIntervalMs: number;
+  scheduleCheckIntervalMs: number;
   bullPrefix: string;
   currency: string;
   logLevel: string;
   runMode: 'all' | 'api' | 'worker';
+  /** The scheduled reconciliation, when RECONCILE_INTERVAL_MS is set. */
+  reconcile?: { ecommerceDatabaseUrl: string; intervalMs: number } | undefined;
 }
 
 /** Reads and validates the environment once; throws ConfigError naming every bad variable. */
@@ -79,9 +97,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     corsOrigins: env.CORS_ORIGINS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     pollIntervalMs: env.POLL_INTERVAL_MS,
+    scheduleCheckIntervalMs: env.SCHEDULE_CHECK_INTERVAL_MS,
     bullPrefix: env.BULLMQ_PREFIX,
     currency: env.CURRENCY,
     logLevel: env.LOG_LEVEL,
     runMode: env.RUN_MODE,
+    reconcile:
+      env.RECONCILE_INTERVAL_MS && env.ECOMMERCE_DATABASE_URL
+        ? {
+            ecommerceDatabaseUrl: env.ECOMMERCE_DATABASE_URL,
+            intervalMs: env.RECONCILE_INTERVAL_MS,
+          }
+        : undefined,
   });
 }

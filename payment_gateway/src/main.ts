@@ -25,11 +25,21 @@ async function main(): Promise<void> {
   const services = createServices({ config, logger, sequelize, redis, sqs });
 
   // A worker-only process (RUN_MODE=worker) still serves health, readiness and its metrics.
-  const server = createServer(createApp(services, { serveApi: config.runMode !== 'worker' }));
-  if (config.runMode !== 'api') {
+  const drains = config.runMode !== 'api';
+  const server = createServer(
+    createApp(services, { serveApi: config.runMode !== 'worker', drains }),
+  );
+  if (drains) {
     await services.scheduler.schedule();
+    services.scheduler.watch();
     services.scheduler.startWorker(services.drain);
     logger.info({ every_ms: config.pollIntervalMs }, 'drain worker started');
+    if (services.reconciliation) {
+      await services.reconciliation.schedule();
+      services.reconciliation.watch();
+      services.reconciliation.startWorker();
+      logger.info({ every_ms: config.reconcile?.intervalMs }, 'reconciliation scheduled');
+    }
   }
   server.listen(config.port, config.host, () => {
     logger.info(
@@ -42,8 +52,13 @@ async function main(): Promise<void> {
     logger,
     [
       {
-        name: 'http server and drain worker',
-        run: () => Promise.all([closeServer(server), services.scheduler.close()]),
+        name: 'http server, drain and reconciliation workers',
+        run: () =>
+          Promise.all([
+            closeServer(server),
+            services.scheduler.close(),
+            services.reconciliation?.close(),
+          ]),
       },
       { name: 'postgres pool', run: () => sequelize.close(), closesConnection: true },
       { name: 'redis', run: () => redis.quit(), closesConnection: true },

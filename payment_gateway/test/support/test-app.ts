@@ -102,6 +102,7 @@ export function startTestGateway(
     logs,
     async close() {
       await services.scheduler.close();
+      await services.reconciliation?.close();
       await sequelize.close();
       await redis.quit();
       sqs.destroy();

@@ -20,6 +20,8 @@ export class AppError extends Error {
     readonly kind: AppErrorKind,
     message: string,
     readonly errors?: FieldError[],
+    /** Sent as `Retry-After` (seconds) with a 429 or 503. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';
@@ -51,6 +53,7 @@ export interface MappedProblem {
   problem: Problem;
   /** true when the failure is ours, not the caller's: log it with its stack. */
   unexpected: boolean;
+  retryAfterSeconds?: number | undefined;
 }
 
 function problemOf(kind: AppErrorKind, detail: string, errors?: FieldError[]): Problem {
@@ -98,10 +101,21 @@ interface ErrorWithFields {
  */
 export function toProblem(error: unknown): MappedProblem {
   if (error instanceof AppError) {
-    return { problem: problemOf(error.kind, error.message, error.errors), unexpected: false };
+    return {
+      problem: problemOf(error.kind, error.message, error.errors),
+      unexpected: false,
+      retryAfterSeconds: error.retryAfterSeconds,
+    };
   }
   const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorWithFields;
   const status = typeof e.status === 'number' ? e.status : e.statusCode;
+  if (error instanceof URIError && status === 400) {
+    // The router could not decode a path parameter (`/products/%E0%A4%A`).
+    return {
+      problem: problemOf('validation', 'The path is not valid percent-encoded UTF-8.'),
+      unexpected: false,
+    };
+  }
   if (e.type === 'entity.too.large') {
     return {
       problem: problemOf('payload_too_large', 'The request body is larger than 100 kB.'),

@@ -28,6 +28,8 @@ export function createApp(
   const app = createBaseApp({
     logger: services.logger,
     httpRequestDuration: metrics.httpRequestDuration,
+    trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
   });
 
   app.use(
@@ -54,8 +56,8 @@ export function createApp(
     }),
   );
   if (options.serveApi ?? true) {
-    app.use(queueDashboard([services.scheduler.queue], config.jwtPublicKey));
-    app.use(revenueRoutes(services.ledger, authenticate(config.jwtPublicKey)));
+    app.use(queueDashboard([services.scheduler.queue], config.jwt));
+    app.use(revenueRoutes(services.ledger, authenticate(config.jwt)));
   }
   app.use(notFound);
   app.use(problemHandler);

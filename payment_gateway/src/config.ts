@@ -1,20 +1,25 @@
 import {
+  awsSettings,
+  checkPublicKey,
   ConfigError,
   devKeyPair,
+  noDevelopmentEndpointInProduction,
   parseEnv,
   readPem,
   requiredInProduction,
   serviceEnvFields,
 } from '@marketplace/common';
+import type { TrustProxy } from '@marketplace/common';
 import { z } from 'zod';
 
 const envSchema = z
   .object({
     ...serviceEnvFields(8001),
+    // Defaulted in loadConfig rather than here, so production can require it explicitly.
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// URL')
-      .default('redis://127.0.0.1:6379'),
+      .optional(),
     SQS_QUEUE_URL: z.url().optional(),
     JWT_PUBLIC_KEY: z.string().optional(),
     POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
@@ -32,7 +37,8 @@ const envSchema = z
     /** Reconcile the ledger with the sales this often (worker mode); unset: never. */
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
   })
-  .superRefine(requiredInProduction(['DATABASE_URL', 'JWT_PUBLIC_KEY']))
+  .superRefine(requiredInProduction(['DATABASE_URL', 'JWT_PUBLIC_KEY', 'REDIS_URL', 'AWS_REGION']))
+  .superRefine(noDevelopmentEndpointInProduction)
   .superRefine((env, ctx) => {
     if (env.RECONCILE_INTERVAL_MS !== undefined && !env.ECOMMERCE_DATABASE_URL) {
       ctx.addIssue({
@@ -54,7 +60,10 @@ export interface Config {
   redisUrl: string;
   aws: { AWS_REGION: string; AWS_ENDPOINT_URL?: string | undefined };
   sqsQueueUrl?: string | undefined;
-  jwtPublicKey: string;
+  jwt: { publicKey: string; issuer: string; audience: string };
+  trustProxy: TrustProxy;
+  corsOrigins: string[];
+  shutdownTimeoutMs: number;
   pollIntervalMs: number;
   scheduleCheckIntervalMs: number;
   bullPrefix: string;
@@ -74,15 +83,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   } catch {
     throw new ConfigError(['JWT_PUBLIC_KEY: is neither a PEM nor a readable file path']);
   }
+  checkPublicKey(jwtPublicKey);
   return Object.freeze({
     nodeEnv: env.NODE_ENV,
     host: env.HOST,
     port: env.PORT,
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/payments',
-    redisUrl: env.REDIS_URL,
-    aws: { AWS_REGION: env.AWS_REGION, AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL },
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    aws: awsSettings(env),
     sqsQueueUrl: env.SQS_QUEUE_URL,
-    jwtPublicKey,
+    jwt: { publicKey: jwtPublicKey, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+    trustProxy: env.TRUST_PROXY,
+    corsOrigins: env.CORS_ORIGINS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     pollIntervalMs: env.POLL_INTERVAL_MS,
     scheduleCheckIntervalMs: env.SCHEDULE_CHECK_INTERVAL_MS,
     bullPrefix: env.BULLMQ_PREFIX,

@@ -39,7 +39,8 @@ afterAll(() => {
 test('when both services run as processes, then the README purchase reaches the ledger and SIGTERM stops each with exit 0', async () => {
   const env = process.env;
   const shared = {
-    NODE_ENV: 'development',
+    // test: the one mode that accepts BCRYPT_ROUNDS under 10 (a quick fixture load and login).
+    NODE_ENV: 'test',
     AWS_ENDPOINT_URL: env.TEST_E2E_AWS_ENDPOINT_URL,
     AWS_REGION: 'us-east-1',
   };

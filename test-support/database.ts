@@ -20,3 +20,12 @@ export async function dropDatabase(url: string): Promise<void> {
  */
 export const testDatabaseUrl = (name: string) =>
   `${process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432'}/${name}${process.env.TEST_DB_SUFFIX ?? ''}`;
+
+/** Drops the database and builds it again with the service's own migrations. */
+export async function recreateDatabase(
+  url: string,
+  prepare: (url: string) => Promise<{ close(): Promise<void> }>,
+): Promise<void> {
+  await dropDatabase(url);
+  await (await prepare(url)).close();
+}

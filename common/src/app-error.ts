@@ -20,6 +20,8 @@ export class AppError extends Error {
     readonly kind: AppErrorKind,
     message: string,
     readonly errors?: FieldError[],
+    /** Sent as `Retry-After` (seconds) with a 429 or 503. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';
@@ -51,11 +53,34 @@ export interface MappedProblem {
   problem: Problem;
   /** true when the failure is ours, not the caller's: log it with its stack. */
   unexpected: boolean;
+  retryAfterSeconds?: number | undefined;
 }
 
 function problemOf(kind: AppErrorKind, detail: string, errors?: FieldError[]): Problem {
   const { status, title } = STATUS_BY_KIND[kind];
   return { type: 'about:blank', title, status, detail, ...(errors ? { errors } : {}) };
+}
+
+/**
+ * The database cannot serve right now (unreachable, restarting, out of connections, a
+ * statement that timed out): the request may succeed if retried, so 503, not 500.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorWithFields;
+  if (typeof e.name === 'string' && e.name.startsWith('SequelizeConnection')) return true;
+  if (typeof e.name === 'string' && e.name.startsWith('SequelizeHost')) return true;
+  const code = e.original?.code ?? e.parent?.code;
+  if (typeof code === 'string') {
+    // 08: connection exception; 53: insufficient resources; 57P0x: shutdown, crash, starting
+    // up; 57014: statement timeout.
+    if (/^(08|53|57P0)/.test(code) || code === '57014') return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code)) return true;
+  }
+  const message = e.original?.message ?? e.parent?.message;
+  if (typeof message !== 'string') return false;
+  return /Connection terminated|not queryable|timeout exceeded when trying to connect/i.test(
+    message,
+  );
 }
 
 interface ErrorWithFields {
@@ -65,8 +90,8 @@ interface ErrorWithFields {
   type?: unknown;
   expose?: unknown;
   message?: unknown;
-  original?: { code?: unknown };
-  parent?: { code?: unknown };
+  original?: { code?: unknown; message?: unknown };
+  parent?: { code?: unknown; message?: unknown };
 }
 
 /**
@@ -76,10 +101,21 @@ interface ErrorWithFields {
  */
 export function toProblem(error: unknown): MappedProblem {
   if (error instanceof AppError) {
-    return { problem: problemOf(error.kind, error.message, error.errors), unexpected: false };
+    return {
+      problem: problemOf(error.kind, error.message, error.errors),
+      unexpected: false,
+      retryAfterSeconds: error.retryAfterSeconds,
+    };
   }
   const e = (typeof error === 'object' && error !== null ? error : {}) as ErrorWithFields;
   const status = typeof e.status === 'number' ? e.status : e.statusCode;
+  if (error instanceof URIError && status === 400) {
+    // The router could not decode a path parameter (`/products/%E0%A4%A`).
+    return {
+      problem: problemOf('validation', 'The path is not valid percent-encoded UTF-8.'),
+      unexpected: false,
+    };
+  }
   if (e.type === 'entity.too.large') {
     return {
       problem: problemOf('payload_too_large', 'The request body is larger than 100 kB.'),
@@ -91,6 +127,12 @@ export function toProblem(error: unknown): MappedProblem {
       e.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : String(e.message);
     const kind: AppErrorKind = status === 413 ? 'payload_too_large' : 'validation';
     return { problem: problemOf(kind, detail), unexpected: false };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      problem: problemOf('unavailable', 'The service cannot reach its database; retry shortly.'),
+      unexpected: false,
+    };
   }
   const pgCode = e.original?.code ?? e.parent?.code;
   if (pgCode === '23505') {

@@ -4,17 +4,17 @@ import { z } from 'zod';
 import { AppError } from './app-error';
 
 /**
- * The token both services agree on: RS256, `exp` required, signed by ecommerce with the
- * private key and verified anywhere with the public key alone.
+ * The token both services agree on: RS256, `exp` required, `iss` and `aud` checked, signed by
+ * ecommerce with the private key and verified anywhere with the public key alone.
  */
 export const roleSchema = z.enum(['customer', 'seller', 'admin']);
 export type Role = z.infer<typeof roleSchema>;
 
 const claimsSchema = z.object({
-  sub: z.uuid(),
+  sub: z.uuid().toLowerCase(),
   username: z.string(),
   role: roleSchema,
-  seller_id: z.uuid().nullish(),
+  seller_id: z.uuid().toLowerCase().nullish(),
   exp: z.number(),
 });
 
@@ -25,11 +25,26 @@ export interface Principal {
   sellerId: string | null;
 }
 
-/** RS256 only, `exp` required, claims of the right shape; any failure is a 401. */
-export function verifyToken(publicKey: string, token: string): Principal {
+/** What a service needs to check a token: the public key, and who must have issued it for whom. */
+export interface TokenVerification {
+  publicKey: string;
+  issuer: string;
+  audience: string;
+}
+
+/**
+ * RS256 only (so never `none` or an HMAC keyed with the public key), a valid signature, `exp`
+ * required and not past, `nbf` (if any) reached, our issuer and audience, claims of the right
+ * shape; any failure is a 401.
+ */
+export function verifyToken(verification: TokenVerification, token: string): Principal {
   let decoded: unknown;
   try {
-    decoded = jwt.verify(token, publicKey, { algorithms: ['RS256'] });
+    decoded = jwt.verify(token, verification.publicKey, {
+      algorithms: ['RS256'],
+      issuer: verification.issuer,
+      audience: verification.audience,
+    });
   } catch (error) {
     const expired = error instanceof jwt.TokenExpiredError;
     throw new AppError(
@@ -54,11 +69,11 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /** Requires a valid token; the principal is then on `res.locals`. */
-export function authenticate(publicKey: string): RequestHandler {
+export function authenticate(verification: TokenVerification): RequestHandler {
   return (req, res, next) => {
     const token = bearerToken(req.headers.authorization);
     if (!token) throw new AppError('unauthorized', 'An Authorization: Bearer token is required.');
-    res.locals.principal = verifyToken(publicKey, token);
+    res.locals.principal = verifyToken(verification, token);
     next();
   };
 }

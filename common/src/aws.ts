@@ -14,8 +14,9 @@ function clientConfig(settings: AwsSettings) {
     ...(emulated
       ? {
           endpoint: settings.AWS_ENDPOINT_URL,
-          // The emulator ignores credentials; real AWS uses the default provider chain.
-          ...(process.env.AWS_ACCESS_KEY_ID
+          // The emulator ignores credentials; real AWS uses the default provider chain, and so
+          // does production whatever the endpoint: placeholders there would only hide a gap.
+          ...(process.env.AWS_ACCESS_KEY_ID || process.env.NODE_ENV === 'production'
             ? {}
             : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
         }

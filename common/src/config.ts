@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -26,6 +27,68 @@ export function parseEnv<S extends z.ZodType>(
   return Object.freeze(result.data);
 }
 
+/** Who signs tokens (ecommerce) and for whom (both services): checked on every token. */
+export const DEFAULT_TOKEN_ISSUER = 'marketplace-ecommerce';
+export const DEFAULT_TOKEN_AUDIENCE = 'marketplace';
+
+/** Express's `trust proxy`: off, on (any hop), a hop count, or the proxies' addresses/ranges. */
+export type TrustProxy = boolean | number | string[];
+
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrRange(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+const trustProxySchema = z
+  .string()
+  .default('false')
+  .transform((value, ctx): TrustProxy => {
+    const text = value.trim().toLowerCase();
+    if (text === 'false') return false;
+    if (text === 'true') return true;
+    if (/^\d{1,2}$/.test(text)) return Number(text);
+    const entries = text.split(',').map((entry) => entry.trim());
+    const bad = entries.filter((entry) => !isAddressOrRange(entry));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be false, true, a hop count or a comma-separated list of IP addresses, CIDR ranges, loopback, linklocal or uniquelocal (not ${bad.join(', ')})`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
+const corsOriginsSchema = z
+  .string()
+  .optional()
+  .transform((value, ctx): string[] => {
+    if (value === undefined) return [];
+    const origins = value.split(',').map((origin) => origin.trim());
+    const bad = origins.filter((origin) => {
+      try {
+        const url = new URL(origin);
+        return !['http:', 'https:'].includes(url.protocol) || url.origin !== origin;
+      } catch {
+        return true;
+      }
+    });
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be comma-separated origins such as https://shop.example.com (not ${bad.join(', ')})`,
+      });
+      return z.NEVER;
+    }
+    return origins;
+  });
+
 /** The variables both services read, with the same rules; each service adds its own. */
 export function serviceEnvFields(defaultPort: number) {
   return {
@@ -36,7 +99,8 @@ export function serviceEnvFields(defaultPort: number) {
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
       .optional(),
-    AWS_REGION: z.string().min(1).default('us-east-1'),
+    // Defaulted in awsSettings() rather than here, so production can require it explicitly.
+    AWS_REGION: z.string().min(1).optional(),
     AWS_ENDPOINT_URL: z.url().optional(),
     CURRENCY: z
       .string()
@@ -45,7 +109,42 @@ export function serviceEnvFields(defaultPort: number) {
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
+    JWT_ISSUER: z.string().min(1).max(200).default(DEFAULT_TOKEN_ISSUER),
+    JWT_AUDIENCE: z.string().min(1).max(200).default(DEFAULT_TOKEN_AUDIENCE),
+    TRUST_PROXY: trustProxySchema,
+    CORS_ORIGINS: corsOriginsSchema,
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
   };
+}
+
+/** The endpoints development points at the emulator; production must not use them. */
+const DEVELOPMENT_AWS_ENDPOINTS = new Set([
+  'http://127.0.0.1:4566',
+  'http://localhost:4566',
+  'http://sns-sqs:4566',
+]);
+
+/** Production refuses the emulator endpoints development uses (real AWS: leave it unset). */
+export function noDevelopmentEndpointInProduction(
+  env: { NODE_ENV: string; AWS_ENDPOINT_URL?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const endpoint = env.AWS_ENDPOINT_URL?.replace(/\/+$/, '');
+  if (env.NODE_ENV === 'production' && endpoint && DEVELOPMENT_AWS_ENDPOINTS.has(endpoint)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AWS_ENDPOINT_URL'],
+      message: 'is the development emulator; unset it for real AWS in production',
+    });
+  }
+}
+
+/** The AWS client settings: the region defaults to us-east-1 outside production. */
+export function awsSettings(env: {
+  AWS_REGION?: string | undefined;
+  AWS_ENDPOINT_URL?: string | undefined;
+}): { AWS_REGION: string; AWS_ENDPOINT_URL?: string | undefined } {
+  return { AWS_REGION: env.AWS_REGION ?? 'us-east-1', AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL };
 }
 
 /** Production never falls back to development defaults for secrets or data. */

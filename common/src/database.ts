@@ -60,11 +60,40 @@ export async function migrate(
 
 export type { Transaction };
 
-export function createSequelize(url: string): Sequelize {
+/**
+ * Bounds on every pooled connection, so one stuck query or forgotten transaction cannot hold
+ * a sale or the drain forever, and a request fails within seconds (503) while the database is
+ * unreachable instead of hanging.
+ */
+export const DATABASE_TIMEOUTS = {
+  /** Longest any one statement may run (migrations run without it). */
+  statementMs: 10_000,
+  /** A transaction left idle this long is ended by PostgreSQL, releasing its locks. */
+  idleInTransactionMs: 30_000,
+  /** Opening a connection. */
+  connectMs: 5_000,
+  /** Waiting for a free connection from the pool. */
+  acquireMs: 5_000,
+};
+
+export function createSequelize(
+  url: string,
+  options: { statementTimeoutMs?: number; poolMax?: number } = {},
+): Sequelize {
   return new Sequelize(url, {
     dialect: 'postgres',
     logging: false,
-    pool: { max: 10, min: 0, idle: 10_000, acquire: 10_000 },
+    pool: {
+      max: options.poolMax ?? 10,
+      min: 0,
+      idle: 10_000,
+      acquire: DATABASE_TIMEOUTS.acquireMs,
+    },
+    dialectOptions: {
+      statement_timeout: options.statementTimeoutMs ?? DATABASE_TIMEOUTS.statementMs,
+      idle_in_transaction_session_timeout: DATABASE_TIMEOUTS.idleInTransactionMs,
+      connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs,
+    },
   });
 }
 
@@ -138,7 +167,13 @@ export async function openMigratedDatabase(
   logger?: Logger,
 ): Promise<Sequelize> {
   await ensureDatabase(url);
-  const sequelize = createSequelize(url);
-  await migrate(sequelize, migrations, logger);
-  return sequelize;
+  // One connection without a statement timeout: an index build may take its time, and the
+  // advisory lock is held and released on the same session.
+  const migrator = createSequelize(url, { statementTimeoutMs: 0, poolMax: 1 });
+  try {
+    await migrate(migrator, migrations, logger);
+  } finally {
+    await migrator.close();
+  }
+  return createSequelize(url);
 }

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import cors from 'cors';
 import express from 'express';
 import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 // Re-exported so every consumer compiles with pino-http's `req.log` / `req.id` on requests.
 export type { HttpLogger } from 'pino-http';
+import helmet from 'helmet';
 import type { Histogram } from 'prom-client';
 import type { z } from 'zod';
 import { AppError, toProblem } from './app-error';
+import type { TrustProxy } from './config';
+import { serializeError } from './logger';
 
 /** Express plumbing both services share, so their errors, logs and metrics look the same. */
 
@@ -24,9 +28,12 @@ export const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
     next(error);
     return;
   }
-  const { problem, unexpected } = toProblem(error);
+  const { problem, unexpected, retryAfterSeconds } = toProblem(error);
   if (unexpected) req.log.error({ err: error }, 'unhandled error');
   if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+  if (retryAfterSeconds !== undefined || problem.status === 503) {
+    res.setHeader('Retry-After', String(retryAfterSeconds ?? 1));
+  }
   res.status(problem.status).type('application/problem+json').json(problem);
 };
 
@@ -75,6 +82,7 @@ export function requestLogging(logger: Logger): RequestHandler {
         url: req.url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]'),
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      err: serializeError,
     },
   });
 }
@@ -93,17 +101,29 @@ export function requestMetrics(
   };
 }
 
+/** Response headers a browser may read cross-origin (when CORS_ORIGINS allows the origin). */
+const EXPOSED_HEADERS = ['X-Total-Count', 'X-Request-Id', 'Location', 'Retry-After'];
+
 /**
- * An Express app with what every service puts first: request logs with ids, request metrics,
- * and body parsers capped at 100 kB (more is a 413).
+ * An Express app with what every service puts first: the client address behind the configured
+ * proxies (`trust proxy`), security headers (helmet), CORS only for the configured origins
+ * (none by default), request logs with ids, request metrics, and body parsers capped at
+ * 100 kB (more is a 413).
  */
 export function createBaseApp(options: {
   logger: Logger;
   httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
   forms?: boolean;
+  trustProxy: TrustProxy;
+  corsOrigins: string[];
 }): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy);
+  app.use(helmet());
+  if (options.corsOrigins.length > 0) {
+    app.use(cors({ origin: options.corsOrigins, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 }));
+  }
   app.use(requestLogging(options.logger));
   app.use(requestMetrics(options.httpRequestDuration));
   app.use(express.json({ limit: '100kb' }));

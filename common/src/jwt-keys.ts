@@ -1,4 +1,5 @@
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -9,6 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from './config';
 
 /** Where development and test key pairs live: git-ignored, at the repository root. */
 export const DEV_KEYS_DIR = path.resolve(__dirname, '..', '..', '.keys');
@@ -52,4 +54,37 @@ export function devKeyPair(dir: string = DEV_KEYS_DIR): { privateKey: string; pu
 
 export function publicKeyFromPrivate(privateKeyPem: string): string {
   return createPublicKey(privateKeyPem).export({ type: 'spki', format: 'pem' }).toString();
+}
+
+function rsaKey(name: string, load: () => KeyObject): KeyObject {
+  let key: KeyObject;
+  try {
+    key = load();
+  } catch {
+    throw new ConfigError([`${name}: is not a valid PEM key`]);
+  }
+  if (key.asymmetricKeyType !== 'rsa') {
+    throw new ConfigError([`${name}: must be an RSA key (tokens are RS256)`]);
+  }
+  return key;
+}
+
+/** The public key parsed at start-up: a malformed PEM is a ConfigError, not a 401 per request. */
+export function checkPublicKey(publicKeyPem: string, name = 'JWT_PUBLIC_KEY'): void {
+  rsaKey(name, () => createPublicKey(publicKeyPem));
+}
+
+/**
+ * The private key parses, and the public key (when given too) belongs to it: a public key from
+ * another pair would make every token ecommerce issues fail in payment_gateway, so the service
+ * refuses to start instead.
+ */
+export function checkKeyPair(privateKeyPem: string, publicKeyPem?: string): void {
+  const privateKey = rsaKey('JWT_PRIVATE_KEY', () => createPrivateKey(privateKeyPem));
+  if (publicKeyPem === undefined) return;
+  const publicKey = rsaKey('JWT_PUBLIC_KEY', () => createPublicKey(publicKeyPem));
+  const derived = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+  if (!derived.equals(publicKey.export({ type: 'spki', format: 'der' }))) {
+    throw new ConfigError(['JWT_PUBLIC_KEY: does not match JWT_PRIVATE_KEY']);
+  }
 }

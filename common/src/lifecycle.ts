@@ -2,26 +2,83 @@ import type { Server } from 'node:http';
 import type { Logger } from './logger';
 
 /**
- * SIGTERM/SIGINT once: run the steps in order (stop taking work, finish what is in flight,
- * close pools), then exit 0 — or 1 if a step failed.
+ * One step of a graceful stop; a bare function is named by its position. `closesConnection`:
+ * the step only closes a client of a dependency (a pool, Redis, SQS), so its failure — the
+ * dependency is down — loses nothing and does not make the exit code 1.
  */
-export function onShutdown(logger: Logger, steps: (() => unknown)[]): void {
+export type ShutdownStep =
+  (() => unknown) | { name: string; run: () => unknown; closesConnection?: boolean };
+
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 15_000;
+
+/**
+ * SIGTERM/SIGINT once: run the steps in order (stop taking work, finish what is in flight,
+ * close pools), then exit.
+ *
+ * - A step that fails is logged and the next ones still run (one broken pool must not keep
+ *   the others open); the exit code is then 1, unless the step only closed a connection.
+ * - The whole stop has a deadline (`timeoutMs`, SHUTDOWN_TIMEOUT_MS): when it passes — a
+ *   dependency that is down makes its close, or the drain waiting on it, hang — the step still
+ *   running is logged by name and the process exits 0. Abandoning work at that point is safe by
+ *   design: an unfinished transaction rolls back, an unpublished outbox row stays pending for
+ *   the next relay, an SQS message not deleted comes back after its visibility timeout.
+ */
+export function onShutdown(
+  logger: Logger,
+  steps: ShutdownStep[],
+  options: { timeoutMs?: number } = {},
+): void {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  const named = steps.map((step, i) =>
+    typeof step === 'function' ? { name: `step ${i + 1}`, run: step } : step,
+  );
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    try {
-      for (const step of steps) await step();
-      logger.info('stopped');
+    logger.info({ signal, timeout_ms: timeoutMs }, 'shutting down');
+    let current = named[0]?.name;
+    const deadline = setTimeout(() => {
+      const pending = named.slice(named.findIndex((step) => step.name === current) + 1);
+      logger.error(
+        { step: current, skipped: pending.map((step) => step.name), timeout_ms: timeoutMs },
+        'shutdown deadline passed; exiting with work abandoned safely',
+      );
       process.exit(0);
-    } catch (error) {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
+    }, timeoutMs);
+    let failed = false;
+    for (const step of named) {
+      current = step.name;
+      try {
+        await step.run();
+      } catch (error) {
+        if ('closesConnection' in step && step.closesConnection) {
+          logger.warn({ step: step.name, err: error }, 'closing a connection failed');
+        } else {
+          failed = true;
+          logger.error({ step: step.name, err: error }, 'shutdown step failed');
+        }
+      }
     }
+    clearTimeout(deadline);
+    logger.info(failed ? 'stopped with errors' : 'stopped');
+    process.exit(failed ? 1 : 0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * An exception nobody caught or a rejection nobody handled leaves the process in an unknown
+ * state: one `fatal` line with the error, then exit 1 so the supervisor restarts it.
+ */
+export function exitOnFatalErrors(logger: Logger): void {
+  const die = (kind: string) => (error: unknown) => {
+    logger.fatal({ err: error }, kind);
+    process.exit(1);
+  };
+  process.on('uncaughtException', die('uncaught exception'));
+  process.on('unhandledRejection', die('unhandled rejection'));
 }
 
 /** Closes an HTTP server: no new connections, idle keep-alives dropped, in-flight requests finish. */

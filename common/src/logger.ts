@@ -20,6 +20,42 @@ const REDACTED = [
   'res.headers["set-cookie"]',
 ];
 
+/**
+ * Fields of an error (and of the errors inside it) that carry a query's values: the SQL with
+ * its replacements inlined, bound parameters, PostgreSQL's `detail` ("Key (email)=(...)",
+ * "Failing row contains (...)"), Sequelize's `fields`, `value`, `instance`. An email or a
+ * password hash must not reach a log because a query failed.
+ */
+const ERROR_FIELDS_WITH_VALUES = new Set([
+  'sql',
+  'parameters',
+  'bind',
+  'detail',
+  'fields',
+  'value',
+  'values',
+  'instance',
+  'where',
+]);
+
+function withoutQueryValues(node: unknown, depth: number): unknown {
+  if (node === null || typeof node !== 'object' || depth > 6) return node;
+  if (Array.isArray(node)) return node.map((item) => withoutQueryValues(item, depth + 1));
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [
+      key,
+      ERROR_FIELDS_WITH_VALUES.has(key) ? '[redacted]' : withoutQueryValues(value, depth + 1),
+    ]),
+  );
+}
+
+/** pino's error serializer (type, message, stack, code, causes) without query values. */
+export function serializeError(error: unknown): unknown {
+  // pino-http hands over errors it has already serialized: plain objects.
+  const serialized = error instanceof Error ? pino.stdSerializers.err(error) : error;
+  return withoutQueryValues(serialized, 0);
+}
+
 export function createLogger(
   options: { name: string; level: string },
   destination?: pino.DestinationStream,
@@ -28,6 +64,7 @@ export function createLogger(
     name: options.name,
     level: options.level,
     redact: { paths: REDACTED, censor: '[redacted]' },
+    serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   return destination ? pino(settings, destination) : pino(settings);

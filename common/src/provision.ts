@@ -36,6 +36,8 @@ export interface MessagingResources {
 
 /** Seconds a received message stays invisible; the drain job's budget stays well under it. */
 export const VISIBILITY_TIMEOUT_SECONDS = 60;
+/** 14 days, SQS's maximum, on the queue and the DLQ. */
+export const RETENTION_SECONDS = 14 * 24 * 3600;
 
 const SUBSCRIPTION_ATTRIBUTES = {
   RawMessageDelivery: 'true',
@@ -92,8 +94,12 @@ export async function provisionMessaging(
   const topic = await sns.send(new CreateTopicCommand({ Name: names.topic }));
   const topicArn = required(topic.TopicArn, `ARN for topic ${names.topic}`);
 
-  const dlq = await ensureQueue(sqs, names.dlq, { MessageRetentionPeriod: String(14 * 24 * 3600) });
+  const dlq = await ensureQueue(sqs, names.dlq, {
+    MessageRetentionPeriod: String(RETENTION_SECONDS),
+  });
   const queue = await ensureQueue(sqs, names.queue, {
+    // SQS's maximum: a sale waiting out a long gateway outage is kept as long as possible.
+    MessageRetentionPeriod: String(RETENTION_SECONDS),
     VisibilityTimeout: String(VISIBILITY_TIMEOUT_SECONDS),
     RedrivePolicy: JSON.stringify({
       deadLetterTargetArn: dlq.arn,

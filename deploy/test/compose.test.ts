@@ -6,6 +6,7 @@ import {
   DLQ_NAME,
   EVENT_TYPES,
   MAX_RECEIVE_COUNT,
+  RETENTION_SECONDS,
   QUEUE_NAME,
   TOPIC_NAME,
 } from '@marketplace/common';
@@ -138,6 +139,9 @@ describe('deploy/fauxqs-init.json', () => {
     };
     expect(redrive.deadLetterTargetArn.endsWith(`:${DLQ_NAME}`)).toBe(true);
     expect(Number(redrive.maxReceiveCount)).toBe(MAX_RECEIVE_COUNT);
+    for (const q of init.queues) {
+      expect(Number(q.attributes?.MessageRetentionPeriod)).toBe(RETENTION_SECONDS);
+    }
     expect(init.subscriptions).toEqual([
       {
         topic: TOPIC_NAME,

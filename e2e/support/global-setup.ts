@@ -1,7 +1,7 @@
 import { createSnsClient, createSqsClient, provisionMessaging } from '@marketplace/common';
 import { prepareDatabase as prepareEcommerce } from '../../ecommerce/src/data/database';
 import { prepareDatabase as preparePayments } from '../../payment_gateway/src/data/database';
-import { dropDatabase, testDatabaseUrl } from '../../test-support/database';
+import { recreateDatabase, testDatabaseUrl } from '../../test-support/database';
 import { startEmulator } from '../../test-support/emulator';
 import type { Emulator } from '../../test-support/emulator';
 
@@ -10,13 +10,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const ecommerceUrl = testDatabaseUrl('ecommerce_e2e');
   const paymentsUrl = testDatabaseUrl('payments_e2e');
-  for (const [url, prepare] of [
-    [ecommerceUrl, prepareEcommerce],
-    [paymentsUrl, preparePayments],
-  ] as const) {
-    await dropDatabase(url);
-    await (await prepare(url)).close();
-  }
+  await recreateDatabase(ecommerceUrl, prepareEcommerce);
+  await recreateDatabase(paymentsUrl, preparePayments);
   const emulator = await startEmulator();
   (globalThis as { __e2eEmulator__?: Emulator }).__e2eEmulator__ = emulator;
   const aws = { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: emulator.url };

@@ -20,9 +20,11 @@ export function createApp(services: Services): Express {
     logger: services.logger,
     httpRequestDuration: metrics.httpRequestDuration,
     forms: true,
+    trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
   });
 
-  const authenticated = authenticate(config.jwt.publicKey);
+  const authenticated = authenticate(config.jwt);
   app.use(
     operationsRoutes({
       checks: {

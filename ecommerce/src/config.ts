@@ -1,13 +1,20 @@
+import { availableParallelism } from 'node:os';
 import {
+  awsSettings,
+  checkKeyPair,
   ConfigError,
   devKeyPair,
+  noDevelopmentEndpointInProduction,
   parseEnv,
   publicKeyFromPrivate,
   readPem,
   requiredInProduction,
   serviceEnvFields,
 } from '@marketplace/common';
+import type { TrustProxy } from '@marketplace/common';
 import { z } from 'zod';
+
+export const MIN_BCRYPT_ROUNDS = 10;
 
 const envSchema = z
   .object({
@@ -17,9 +24,22 @@ const envSchema = z
     JWT_PUBLIC_KEY: z.string().optional(),
     JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
     BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
+    /** Password hashes computed at once; more wait (a bounded queue), then 503. */
+    BCRYPT_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
     OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   })
-  .superRefine(requiredInProduction(['DATABASE_URL', 'JWT_PRIVATE_KEY']));
+  .superRefine(requiredInProduction(['DATABASE_URL', 'JWT_PRIVATE_KEY', 'AWS_REGION']))
+  .superRefine(noDevelopmentEndpointInProduction)
+  .superRefine((env, ctx) => {
+    // Cheap hashes are for tests only: anywhere else they make stolen hashes easy to crack.
+    if (env.NODE_ENV !== 'test' && env.BCRYPT_ROUNDS < MIN_BCRYPT_ROUNDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BCRYPT_ROUNDS'],
+        message: `must be at least ${MIN_BCRYPT_ROUNDS} unless NODE_ENV=test`,
+      });
+    }
+  });
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -33,8 +53,18 @@ export interface Config {
   databaseUrl: string;
   aws: { AWS_REGION: string; AWS_ENDPOINT_URL?: string | undefined };
   snsTopicArn?: string | undefined;
-  jwt: { privateKey: string; publicKey: string; ttlSeconds: number };
+  jwt: {
+    privateKey: string;
+    publicKey: string;
+    ttlSeconds: number;
+    issuer: string;
+    audience: string;
+  };
   bcryptRounds: number;
+  bcryptConcurrency: number;
+  trustProxy: TrustProxy;
+  corsOrigins: string[];
+  shutdownTimeoutMs: number;
   outboxRetentionDays: number;
   currency: string;
   logLevel: string;
@@ -54,12 +84,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   let keys: { privateKey: string; publicKey: string };
   if (env.JWT_PRIVATE_KEY) {
     const privateKey = pem('JWT_PRIVATE_KEY', env.JWT_PRIVATE_KEY);
-    keys = {
-      privateKey,
-      publicKey: env.JWT_PUBLIC_KEY
-        ? pem('JWT_PUBLIC_KEY', env.JWT_PUBLIC_KEY)
-        : publicKeyFromPrivate(privateKey),
-    };
+    const publicKey = env.JWT_PUBLIC_KEY ? pem('JWT_PUBLIC_KEY', env.JWT_PUBLIC_KEY) : undefined;
+    checkKeyPair(privateKey, publicKey);
+    keys = { privateKey, publicKey: publicKey ?? publicKeyFromPrivate(privateKey) };
   } else {
     keys = devKeyPair();
   }
@@ -68,10 +95,21 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     host: env.HOST,
     port: env.PORT,
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ecommerce',
-    aws: { AWS_REGION: env.AWS_REGION, AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL },
+    aws: awsSettings(env),
     snsTopicArn: env.SNS_TOPIC_ARN,
-    jwt: { ...keys, ttlSeconds: env.JWT_TTL_SECONDS },
+    jwt: {
+      ...keys,
+      ttlSeconds: env.JWT_TTL_SECONDS,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+    },
     bcryptRounds: env.BCRYPT_ROUNDS,
+    // bcrypt runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise):
+    // two hashes per core keeps the cores busy without starving other thread-pool work.
+    bcryptConcurrency: env.BCRYPT_CONCURRENCY ?? 2 * availableParallelism(),
+    trustProxy: env.TRUST_PROXY,
+    corsOrigins: env.CORS_ORIGINS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     outboxRetentionDays: env.OUTBOX_RETENTION_DAYS,
     currency: env.CURRENCY,
     logLevel: env.LOG_LEVEL,

@@ -4,6 +4,7 @@ import {
   configOrExit,
   createLogger,
   createSnsClient,
+  exitOnFatalErrors,
   exitOnStartupFailure,
   onShutdown,
 } from '@marketplace/common';
@@ -15,6 +16,7 @@ import { createServices } from './services';
 async function main(): Promise<void> {
   const config = configOrExit('ecommerce', () => loadConfig());
   const logger = createLogger({ name: 'ecommerce', level: config.logLevel });
+  exitOnFatalErrors(logger);
   const sequelize = await prepareDatabase(config.databaseUrl, logger);
   const sns = createSnsClient(config.aws);
   const services = createServices({ config, logger, sequelize, sns });
@@ -24,12 +26,16 @@ async function main(): Promise<void> {
     logger.info({ url: `http://${config.host}:${config.port}` }, 'ecommerce listening');
   });
   // Stop taking requests and let in-flight ones finish, then the relay's pass, then the pools.
-  onShutdown(logger, [
-    () => closeServer(server),
-    () => services.relay.stop(),
-    () => sequelize.close(),
-    () => sns.destroy(),
-  ]);
+  onShutdown(
+    logger,
+    [
+      { name: 'http server', run: () => closeServer(server) },
+      { name: 'outbox relay', run: () => services.relay.stop() },
+      { name: 'postgres pool', run: () => sequelize.close(), closesConnection: true },
+      { name: 'sns client', run: () => sns.destroy(), closesConnection: true },
+    ],
+    { timeoutMs: config.shutdownTimeoutMs },
+  );
 }
 
 main().catch(exitOnStartupFailure('ecommerce'));

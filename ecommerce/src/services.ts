@@ -59,7 +59,10 @@ export function createServices(deps: {
     sequelize,
     metrics,
     tokens,
-    accounts: new AccountUseCases(users, tokens, config.bcryptRounds),
+    accounts: new AccountUseCases(users, tokens, {
+      rounds: config.bcryptRounds,
+      concurrency: config.bcryptConcurrency,
+    }),
     catalogue: new CatalogueUseCases(inTransaction, sellers, products, users),
     purchases: new PurchaseUseCases(
       inTransaction,

@@ -171,27 +171,4 @@ describe('POST /refresh-token', () => {
   test('when there is no token, then 401', async () => {
     await request(t.app).post('/refresh-token').expect(401);
   });
-
-  test('when the token is expired, tampered, HS256 or unsigned, then 401', async () => {
-    const user = await customer(t.app);
-    const { privateKey } = t.services.config.jwt;
-    const claims = { sub: user.userId, username: user.username, role: 'admin' };
-    const expired = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 10 }, privateKey, {
-      algorithm: 'RS256',
-    });
-    const [header, , signature] = user.token.split('.');
-    const tampered = `${header}.${Buffer.from(JSON.stringify({ ...claims, exp: 9999999999 })).toString('base64url')}.${signature}`;
-    const hs256 = jwt.sign(claims, t.services.config.jwt.publicKey, {
-      algorithm: 'HS256',
-      expiresIn: 60,
-    });
-    const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ ...claims, exp: 9999999999 })).toString('base64url')}.`;
-    const noExp = jwt.sign(claims, privateKey, { algorithm: 'RS256' });
-    for (const token of [expired, tampered, hs256, unsigned, noExp]) {
-      await request(t.app)
-        .post('/refresh-token')
-        .set('Authorization', `Bearer ${token}`)
-        .expect(401);
-    }
-  });
 });

@@ -21,7 +21,8 @@ export interface PurchaseRequest {
   index: number;
   buyer: Buyer;
   key: string;
-  body: string;
+  /** The JSON request body. */
+  payload: string;
 }
 
 export interface Outcome {
@@ -29,6 +30,7 @@ export interface Outcome {
   ms: number;
   startedAt: number;
   contentType: string;
+  retryAfter?: string;
   body: string;
   error?: string;
 }
@@ -57,7 +59,7 @@ export function purchaseRequests(
       index,
       buyer: buyers[index % buyers.length]!,
       key: randomUUID(),
-      body: JSON.stringify({ products, credit_card: CARD }),
+      payload: JSON.stringify({ products, credit_card: CARD }),
     };
   });
 }
@@ -80,11 +82,13 @@ export async function send(
       signal: AbortSignal.timeout(timeoutMs),
     });
     const body = await response.text();
+    const retryAfter = response.headers.get('retry-after');
     return {
       status: response.status,
       ms: Date.now() - startedAt,
       startedAt,
       contentType: response.headers.get('content-type') ?? '',
+      ...(retryAfter ? { retryAfter } : {}),
       body,
     };
   } catch (error) {
@@ -101,31 +105,39 @@ export async function send(
 }
 
 /**
- * Makes the purchases with at most `concurrency` in flight, at most `perSecond` started each
- * second when given, spread over `shopUrls` in turn. Returns one attempt per request, in order.
+ * Runs `work` over the items with at most `concurrency` in flight and, when given, at most
+ * `perSecond` started each second. Results come back in the items' order.
  */
-export async function placePurchases(
-  shopUrls: string[],
-  requests: PurchaseRequest[],
-  options: { concurrency: number; perSecond?: number; timeoutMs?: number },
-): Promise<PurchaseAttempt[]> {
-  const attempts: PurchaseAttempt[] = new Array<PurchaseAttempt>(requests.length);
+export async function inParallel<T, R>(
+  items: T[],
+  options: { concurrency: number; perSecond?: number | undefined },
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
   const started = Date.now();
   let next = 0;
   const worker = async () => {
-    for (;;) {
-      const i = next++;
-      const request = requests[i];
-      if (!request) return;
+    for (let i = next++; i < items.length; i = next++) {
       if (options.perSecond) {
         const due = started + (i * 1000) / options.perSecond;
         if (due > Date.now()) await sleep(due - Date.now());
       }
-      attempts[i] = await placeOne(shopUrls[i % shopUrls.length]!, request, options.timeoutMs);
+      results[i] = await work(items[i]!, i);
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
-  return attempts;
+  return results;
+}
+
+/** Makes the purchases, spread over `shopUrls` in turn; one attempt per request, in order. */
+export function placePurchases(
+  shopUrls: string[],
+  requests: PurchaseRequest[],
+  options: { concurrency: number; perSecond?: number; timeoutMs?: number },
+): Promise<PurchaseAttempt[]> {
+  return inParallel(requests, options, (request, i) =>
+    placeOne(shopUrls[i % shopUrls.length]!, request, options.timeoutMs),
+  );
 }
 
 export async function placeOne(
@@ -135,7 +147,7 @@ export async function placeOne(
 ): Promise<PurchaseAttempt> {
   const outcome = await send(
     `${shopUrl}/purchase`,
-    { method: 'POST', token: request.buyer.token, body: request.body, key: request.key },
+    { method: 'POST', token: request.buyer.token, body: request.payload, key: request.key },
     timeoutMs,
   );
   const purchaseId =
@@ -168,20 +180,14 @@ export async function retryUntilPlaced(
   }
 }
 
-/** Cancels the given purchases (as their buyers); returns the statuses. */
-export async function cancelPurchases(
-  shopUrl: string,
-  attempts: PurchaseAttempt[],
-): Promise<number[]> {
-  const statuses: number[] = [];
-  for (const attempt of attempts) {
-    const outcome = await send(`${shopUrl}/purchase/${attempt.purchaseId}/cancel`, {
+/** Cancels the given purchases (each as its buyer), a few at a time. */
+export function cancelPurchases(shopUrl: string, attempts: PurchaseAttempt[]): Promise<Outcome[]> {
+  return inParallel(attempts, { concurrency: 4 }, (attempt) =>
+    send(`${shopUrl}/purchase/${attempt.purchaseId}/cancel`, {
       method: 'POST',
       token: attempt.buyer.token,
-    });
-    statuses.push(outcome.status);
-  }
-  return statuses;
+    }),
+  );
 }
 
 /** How many of each status (0 = no response, by error code). */

@@ -15,10 +15,11 @@ import { prepareDatabase as preparePayments } from '../../payment_gateway/src/da
 import { dropDatabase } from '../../test-support/database';
 import { startEmulator } from '../../test-support/emulator';
 import type { Emulator } from '../../test-support/emulator';
+import { OwnRedis } from '../../test-support/processes';
 import { startService, stopService } from '../../test-support/service-process';
 import type { ServiceProcess } from '../../test-support/service-process';
 import { unique } from '../../test-support/unique';
-import { PostgresCluster, RedisServer } from './infrastructure';
+import { PostgresCluster } from './infrastructure';
 
 export type Env = Record<string, string | undefined>;
 
@@ -29,8 +30,8 @@ export interface Buyer {
 
 /**
  * One scenario's world: its own two databases in the suite's PostgreSQL cluster, its own
- * emulator (topic, queue, DLQ as provisioned in production), its own BullMQ prefix in the
- * suite's Redis, the fixtures loaded, and the service processes it starts (killed at close).
+ * emulator (topic, queue, DLQ as provisioned in production), its own redis-server, the
+ * fixtures loaded, and the service processes it starts (stopped at close).
  */
 export class Scenario {
   readonly processes: ServiceProcess[] = [];
@@ -41,7 +42,7 @@ export class Scenario {
   private constructor(
     readonly name: string,
     readonly postgres: PostgresCluster,
-    readonly redis: RedisServer,
+    readonly redis: OwnRedis,
     readonly ecommerceDbUrl: string,
     readonly paymentsDbUrl: string,
     readonly emulator: Emulator,
@@ -77,7 +78,7 @@ export class Scenario {
     return new Scenario(
       name,
       postgres,
-      RedisServer.fromEnv(),
+      await OwnRedis.start(),
       ecommerceDbUrl,
       paymentsDbUrl,
       emulator,
@@ -187,7 +188,7 @@ export class Scenario {
     this.sqs.destroy();
     this.sns.destroy();
     await Promise.all([this.ecommerce.close(), this.payments.close()]);
-    await this.emulator.stop();
+    await Promise.all([this.emulator.stop(), this.redis.down()]);
   }
 }
 

@@ -16,11 +16,20 @@ import type { Services } from './services';
  * The Express app, without listening: main.ts listens, tests use supertest. A worker-only
  * process (RUN_MODE=worker) serves just health, readiness and its own metrics.
  */
-export function createApp(services: Services, options: { serveApi?: boolean } = {}): Express {
+export function createApp(
+  services: Services,
+  options: {
+    serveApi?: boolean;
+    /** This process runs the drain worker: readiness then also fails when draining stalled. */
+    drains?: boolean;
+  } = {},
+): Express {
   const { config, metrics } = services;
   const app = createBaseApp({
     logger: services.logger,
     httpRequestDuration: metrics.httpRequestDuration,
+    trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
   });
 
   app.use(
@@ -40,14 +49,15 @@ export function createApp(services: Services, options: { serveApi?: boolean } = 
             }),
           );
         },
+        ...(options.drains ? { drain: () => services.heartbeat.assertFresh() } : {}),
       },
       registry: metrics.registry,
       document: buildOpenApiDocument(),
     }),
   );
   if (options.serveApi ?? true) {
-    app.use(queueDashboard([services.scheduler.queue], config.jwtPublicKey));
-    app.use(revenueRoutes(services.ledger, authenticate(config.jwtPublicKey)));
+    app.use(queueDashboard([services.scheduler.queue], config.jwt));
+    app.use(revenueRoutes(services.ledger, authenticate(config.jwt)));
   }
   app.use(notFound);
   app.use(problemHandler);

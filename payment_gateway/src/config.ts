@@ -1,23 +1,30 @@
 import {
+  awsSettings,
+  checkPublicKey,
   ConfigError,
   devKeyPair,
+  noDevelopmentEndpointInProduction,
   parseEnv,
   readPem,
   requiredInProduction,
   serviceEnvFields,
 } from '@marketplace/common';
+import type { TrustProxy } from '@marketplace/common';
 import { z } from 'zod';
 
 const envSchema = z
   .object({
     ...serviceEnvFields(8001),
+    // Defaulted in loadConfig rather than here, so production can require it explicitly.
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// URL')
-      .default('redis://127.0.0.1:6379'),
+      .optional(),
     SQS_QUEUE_URL: z.url().optional(),
     JWT_PUBLIC_KEY: z.string().optional(),
     POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    /** How often a worker checks that the drain schedule is still in Redis (and restores it). */
+    SCHEDULE_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
     /** BullMQ key prefix: deployments sharing one Redis need different ones. */
     BULLMQ_PREFIX: z
       .string()
@@ -25,8 +32,22 @@ const envSchema = z
       .default('marketplace'),
     /** `all` (default): API and drain worker in one process; or one of them, to scale apart. */
     RUN_MODE: z.enum(['all', 'api', 'worker']).default('all'),
+    /** ecommerce's database, read (read-only) by the reconciliation and nothing else. */
+    ECOMMERCE_DATABASE_URL: serviceEnvFields(8001).DATABASE_URL,
+    /** Reconcile the ledger with the sales this often (worker mode); unset: never. */
+    RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
   })
-  .superRefine(requiredInProduction(['DATABASE_URL', 'JWT_PUBLIC_KEY']));
+  .superRefine(requiredInProduction(['DATABASE_URL', 'JWT_PUBLIC_KEY', 'REDIS_URL', 'AWS_REGION']))
+  .superRefine(noDevelopmentEndpointInProduction)
+  .superRefine((env, ctx) => {
+    if (env.RECONCILE_INTERVAL_MS !== undefined && !env.ECOMMERCE_DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ECOMMERCE_DATABASE_URL'],
+        message: 'is required when RECONCILE_INTERVAL_MS is set',
+      });
+    }
+  });
 
 /** Every variable the service reads (docs and the compose file are checked against it). */
 export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape);
@@ -39,12 +60,18 @@ export interface Config {
   redisUrl: string;
   aws: { AWS_REGION: string; AWS_ENDPOINT_URL?: string | undefined };
   sqsQueueUrl?: string | undefined;
-  jwtPublicKey: string;
+  jwt: { publicKey: string; issuer: string; audience: string };
+  trustProxy: TrustProxy;
+  corsOrigins: string[];
+  shutdownTimeoutMs: number;
   pollIntervalMs: number;
+  scheduleCheckIntervalMs: number;
   bullPrefix: string;
   currency: string;
   logLevel: string;
   runMode: 'all' | 'api' | 'worker';
+  /** The scheduled reconciliation, when RECONCILE_INTERVAL_MS is set. */
+  reconcile?: { ecommerceDatabaseUrl: string; intervalMs: number } | undefined;
 }
 
 /** Reads and validates the environment once; throws ConfigError naming every bad variable. */
@@ -56,19 +83,31 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   } catch {
     throw new ConfigError(['JWT_PUBLIC_KEY: is neither a PEM nor a readable file path']);
   }
+  checkPublicKey(jwtPublicKey);
   return Object.freeze({
     nodeEnv: env.NODE_ENV,
     host: env.HOST,
     port: env.PORT,
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/payments',
-    redisUrl: env.REDIS_URL,
-    aws: { AWS_REGION: env.AWS_REGION, AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL },
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    aws: awsSettings(env),
     sqsQueueUrl: env.SQS_QUEUE_URL,
-    jwtPublicKey,
+    jwt: { publicKey: jwtPublicKey, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+    trustProxy: env.TRUST_PROXY,
+    corsOrigins: env.CORS_ORIGINS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     pollIntervalMs: env.POLL_INTERVAL_MS,
+    scheduleCheckIntervalMs: env.SCHEDULE_CHECK_INTERVAL_MS,
     bullPrefix: env.BULLMQ_PREFIX,
     currency: env.CURRENCY,
     logLevel: env.LOG_LEVEL,
     runMode: env.RUN_MODE,
+    reconcile:
+      env.RECONCILE_INTERVAL_MS && env.ECOMMERCE_DATABASE_URL
+        ? {
+            ecommerceDatabaseUrl: env.ECOMMERCE_DATABASE_URL,
+            intervalMs: env.RECONCILE_INTERVAL_MS,
+          }
+        : undefined,
   });
 }

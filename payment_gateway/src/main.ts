@@ -4,6 +4,7 @@ import {
   configOrExit,
   createLogger,
   createSqsClient,
+  exitOnFatalErrors,
   exitOnStartupFailure,
   onShutdown,
 } from '@marketplace/common';
@@ -16,6 +17,7 @@ import { createServices } from './services';
 async function main(): Promise<void> {
   const config = configOrExit('payment_gateway', () => loadConfig());
   const logger = createLogger({ name: 'payment_gateway', level: config.logLevel });
+  exitOnFatalErrors(logger);
   const sequelize = await prepareDatabase(config.databaseUrl, logger);
   // For readiness pings: fails fast while Redis is down (BullMQ's own connections wait).
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
@@ -23,11 +25,21 @@ async function main(): Promise<void> {
   const services = createServices({ config, logger, sequelize, redis, sqs });
 
   // A worker-only process (RUN_MODE=worker) still serves health, readiness and its metrics.
-  const server = createServer(createApp(services, { serveApi: config.runMode !== 'worker' }));
-  if (config.runMode !== 'api') {
+  const drains = config.runMode !== 'api';
+  const server = createServer(
+    createApp(services, { serveApi: config.runMode !== 'worker', drains }),
+  );
+  if (drains) {
     await services.scheduler.schedule();
+    services.scheduler.watch();
     services.scheduler.startWorker(services.drain);
     logger.info({ every_ms: config.pollIntervalMs }, 'drain worker started');
+    if (services.reconciliation) {
+      await services.reconciliation.schedule();
+      services.reconciliation.watch();
+      services.reconciliation.startWorker();
+      logger.info({ every_ms: config.reconcile?.intervalMs }, 'reconciliation scheduled');
+    }
   }
   server.listen(config.port, config.host, () => {
     logger.info(
@@ -36,12 +48,24 @@ async function main(): Promise<void> {
     );
   });
   // Stop taking requests and jobs; let the running request and drain finish; close pools.
-  onShutdown(logger, [
-    () => Promise.all([closeServer(server), services.scheduler.close()]),
-    () => sequelize.close(),
-    () => redis.quit(),
-    () => sqs.destroy(),
-  ]);
+  onShutdown(
+    logger,
+    [
+      {
+        name: 'http server, drain and reconciliation workers',
+        run: () =>
+          Promise.all([
+            closeServer(server),
+            services.scheduler.close(),
+            services.reconciliation?.close(),
+          ]),
+      },
+      { name: 'postgres pool', run: () => sequelize.close(), closesConnection: true },
+      { name: 'redis', run: () => redis.quit(), closesConnection: true },
+      { name: 'sqs client', run: () => sqs.destroy(), closesConnection: true },
+    ],
+    { timeoutMs: config.shutdownTimeoutMs },
+  );
 }
 
 main().catch(exitOnStartupFailure('payment_gateway'));

@@ -3,6 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createServiceRegistry } from '@marketplace/common';
 import { Counter, Gauge } from 'prom-client';
 import type { Histogram, Registry } from 'prom-client';
+import type { DrainHeartbeat } from './messaging/drain-heartbeat';
 import type { QueueLocator } from './messaging/queue-locator';
 
 export interface Metrics {
@@ -13,31 +14,48 @@ export interface Metrics {
   duplicatesSkipped: Counter;
   invalidMessages: Counter;
   drainRuns: Counter<'outcome'>;
+  scheduleRestored: Counter;
   oldestMessageAge: Gauge;
 }
 
-async function depth(sqs: SQSClient, url: Promise<string>): Promise<number> {
+type QueueCounts = { waiting: number; inFlight: number };
+
+async function counts(sqs: SQSClient, url: Promise<string>): Promise<QueueCounts> {
   const out = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: await url,
       AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
     }),
   );
-  return (
-    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
+  return {
+    waiting: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
 }
 
+const UNKNOWN: QueueCounts = { waiting: NaN, inFlight: NaN };
+
 /** One registry per app instance, so tests can build several in one process. */
-export function createMetrics(sqs: SQSClient, queues: QueueLocator): Metrics {
+export function createMetrics(
+  sqs: SQSClient,
+  queues: QueueLocator,
+  heartbeat: DrainHeartbeat,
+): Metrics {
   const { registry, registers, httpRequestDuration } = createServiceRegistry();
   new Gauge({
     name: 'sqs_queue_depth',
-    help: 'Messages in the purchases queue (visible and in flight)',
+    help: 'Messages waiting in the purchases queue (ApproximateNumberOfMessages)',
     registers,
     async collect() {
-      this.set(await depth(sqs, queues.url()).catch(() => NaN));
+      this.set((await counts(sqs, queues.url()).catch(() => UNKNOWN)).waiting);
+    },
+  });
+  new Gauge({
+    name: 'sqs_queue_in_flight',
+    help: 'Messages received but not yet deleted (ApproximateNumberOfMessagesNotVisible)',
+    registers,
+    async collect() {
+      this.set((await counts(sqs, queues.url()).catch(() => UNKNOWN)).inFlight);
     },
   });
   new Gauge({
@@ -45,7 +63,16 @@ export function createMetrics(sqs: SQSClient, queues: QueueLocator): Metrics {
     help: 'Messages in the dead-letter queue: events that could not be booked',
     registers,
     async collect() {
-      this.set(await depth(sqs, queues.deadLetterUrl()).catch(() => NaN));
+      const dlq = await counts(sqs, queues.deadLetterUrl()).catch(() => UNKNOWN);
+      this.set(dlq.waiting + dlq.inFlight);
+    },
+  });
+  new Gauge({
+    name: 'drain_last_success_age_seconds',
+    help: 'Seconds since a drain run last finished in any gateway process (readiness fails past 3 poll intervals plus the drain budget)',
+    registers,
+    async collect() {
+      this.set(await heartbeat.ageSeconds());
     },
   });
   return {
@@ -75,6 +102,11 @@ export function createMetrics(sqs: SQSClient, queues: QueueLocator): Metrics {
       name: 'drain_runs_total',
       help: 'Runs of the SQS drain job by outcome',
       labelNames: ['outcome'],
+      registers,
+    }),
+    scheduleRestored: new Counter({
+      name: 'drain_schedule_restored_total',
+      help: 'Times this process found the drain schedule missing from Redis and put it back',
       registers,
     }),
     oldestMessageAge: new Gauge({

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import jwt from 'jsonwebtoken';
-import { generateKeyPairSync } from 'node:crypto';
 import request from 'supertest';
 import { cancellationOf, purchaseEvent, tokenFor } from './support/events';
 import { startTestGateway } from './support/test-app';
@@ -41,33 +39,6 @@ describe('GET /revenue/:seller_id', () => {
     await request(gw.app).get(url).set(admin).expect(200);
     const bad = await request(gw.app).get('/revenue/not-a-uuid').set(admin).expect(400);
     expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
-  });
-
-  test('when the token is forged, expired or HS256, then 401', async () => {
-    const seller = randomUUID();
-    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    const claims = { username: 'x', role: 'admin' };
-    const forged = jwt.sign(claims, other, {
-      algorithm: 'RS256',
-      expiresIn: 60,
-      subject: randomUUID(),
-    });
-    const expired = jwt.sign(
-      { ...claims, exp: Math.floor(Date.now() / 1000) - 5, sub: randomUUID() },
-      other,
-      { algorithm: 'RS256' },
-    );
-    const hs = jwt.sign(claims, 'secret', {
-      algorithm: 'HS256',
-      expiresIn: 60,
-      subject: randomUUID(),
-    });
-    for (const token of [forged, expired, hs]) {
-      await request(gw.app)
-        .get(`/revenue/${seller}`)
-        .set('Authorization', `Bearer ${token}`)
-        .expect(401);
-    }
   });
 
   test('when the seller has no sales, then zeros', async () => {

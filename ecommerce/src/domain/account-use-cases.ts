@@ -4,6 +4,16 @@ import { AppError } from '@marketplace/common';
 import { isUniqueViolation } from '../data/database';
 import type { UserRepository } from '../data/user-repository';
 import type { IssuedToken, Principal, TokenService } from './tokens';
+import { WorkLimiter } from './work-limiter';
+
+/** Password checks that may wait for a free hashing slot, per slot, before new ones get 503. */
+export const BCRYPT_QUEUE_PER_SLOT = 16;
+
+export interface PasswordHashing {
+  rounds: number;
+  /** Hashes computed at once: each pins a CPU for its duration, so a flood must not start more. */
+  concurrency: number;
+}
 
 export interface Registration {
   username: string;
@@ -14,17 +24,31 @@ export interface Registration {
 export class AccountUseCases {
   /** Compared against when the username is unknown, so both failures take the same time. */
   private readonly decoyHash: Promise<string>;
+  private readonly hashingSlots: WorkLimiter;
 
   constructor(
     private readonly users: UserRepository,
     private readonly tokens: TokenService,
-    private readonly bcryptRounds: number,
+    private readonly hashing: PasswordHashing,
   ) {
-    this.decoyHash = bcrypt.hash(randomUUID(), bcryptRounds);
+    this.decoyHash = bcrypt.hash(randomUUID(), hashing.rounds);
+    this.hashingSlots = new WorkLimiter(
+      hashing.concurrency,
+      hashing.concurrency * BCRYPT_QUEUE_PER_SLOT,
+      () =>
+        new AppError(
+          'unavailable',
+          'Too many password checks are in progress; retry in a moment.',
+          undefined,
+          1,
+        ),
+    );
   }
 
   async register(input: Registration): Promise<{ user_id: string; username: string }> {
-    const passwordHash = await bcrypt.hash(input.password, this.bcryptRounds);
+    const passwordHash = await this.hashingSlots.run(() =>
+      bcrypt.hash(input.password, this.hashing.rounds),
+    );
     try {
       const user = await this.users.insert({
         id: randomUUID(),
@@ -48,7 +72,8 @@ export class AccountUseCases {
 
   async login(username: string, password: string): Promise<IssuedToken> {
     const user = await this.users.findByUsername(username);
-    const matches = await bcrypt.compare(password, user?.passwordHash ?? (await this.decoyHash));
+    const hash = user?.passwordHash ?? (await this.decoyHash);
+    const matches = await this.hashingSlots.run(() => bcrypt.compare(password, hash));
     if (!user || !matches) throw new AppError('unauthorized', 'Invalid username or password.');
     return this.tokens.issue({
       userId: user.id,

@@ -11,7 +11,14 @@ export interface IssuedToken {
 
 /** Signs RS256 tokens with the claims payment_gateway verifies (see common/auth-token). */
 export class TokenService {
-  constructor(private readonly keys: { privateKey: string; ttlSeconds: number }) {}
+  constructor(
+    private readonly keys: {
+      privateKey: string;
+      ttlSeconds: number;
+      issuer: string;
+      audience: string;
+    },
+  ) {}
 
   issue(principal: Principal): IssuedToken {
     const token = jwt.sign(
@@ -21,7 +28,13 @@ export class TokenService {
         ...(principal.sellerId ? { seller_id: principal.sellerId } : {}),
       },
       this.keys.privateKey,
-      { algorithm: 'RS256', expiresIn: this.keys.ttlSeconds, subject: principal.userId },
+      {
+        algorithm: 'RS256',
+        expiresIn: this.keys.ttlSeconds,
+        subject: principal.userId,
+        issuer: this.keys.issuer,
+        audience: this.keys.audience,
+      },
     );
     return { token, token_type: 'Bearer', expires_in: this.keys.ttlSeconds };
   }

@@ -11,18 +11,19 @@ import {
  * document is generated from them, so the two cannot drift apart.
  */
 
-const uuid = z.uuid().meta({ example: '66efcb62-7b50-41b9-a3ca-7a6382eba6e8' });
+// Ids are compared as text further in: an upper-case UUID is the same id, so lower-case it here.
+const uuid = z.uuid().toLowerCase().meta({ example: '66efcb62-7b50-41b9-a3ca-7a6382eba6e8' });
 const money = z.number().int().meta({ description: 'Minor units: 2990 is 29.90', example: 2990 });
 const timestamp = z.iso.datetime().meta({ example: '2026-11-22T14:00:00.000Z' });
 
-export const idParams = z.object({ id: z.uuid() });
+export const idParams = z.object({ id: uuid });
 
 export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export const productListQuery = pageQuery.extend({ seller_id: z.uuid().optional() });
+export const productListQuery = pageQuery.extend({ seller_id: uuid.optional() });
 
 // --- accounts
 
@@ -68,7 +69,7 @@ export const registerResponse = z
 export const sellerBody = z
   .strictObject({
     name: z.string().trim().min(1).max(200).meta({ example: 'Super seller' }),
-    owner_user_id: z.uuid().optional().meta({ description: 'The user who becomes this seller' }),
+    owner_user_id: uuid.optional().meta({ description: 'The user who becomes this seller' }),
   })
   .meta({ id: 'CreateSellerRequest' });
 

@@ -1,6 +1,7 @@
 import { createSnsClient, createSqsClient, provisionMessaging } from '@marketplace/common';
 import { dropDatabase, testDatabaseUrl } from '../../../test-support/database';
 import { startEmulator } from '../../../test-support/emulator';
+import { freshLogDir } from '../../../test-support/log-capture';
 import type { Emulator } from '../../../test-support/emulator';
 import { prepareDatabase } from '../../src/data/database';
 
@@ -20,6 +21,7 @@ export default async function globalSetup(): Promise<void> {
   const emulator = await startEmulator();
   (globalThis as { __ecommerceEmulator__?: Emulator }).__ecommerceEmulator__ = emulator;
   process.env.TEST_ECOMMERCE_DATABASE_URL = databaseUrl;
+  process.env.TEST_ECOMMERCE_LOG_DIR = freshLogDir('ecommerce');
   process.env.TEST_ECOMMERCE_AWS_ENDPOINT_URL = emulator.url;
 
   const aws = { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: emulator.url };

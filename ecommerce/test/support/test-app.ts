@@ -45,7 +45,7 @@ export function startTestApp(
   } = {},
 ): TestApp {
   const config = loadConfig(testEnv({ ...options.env, AWS_ENDPOINT_URL: options.awsEndpoint }));
-  const { lines: logs, destination } = captureLogs();
+  const { lines: logs, destination } = captureLogs(process.env.TEST_ECOMMERCE_LOG_DIR);
   const logger = createLogger({ name: 'ecommerce', level: 'info' }, destination);
   const sequelize = createSequelize(config.databaseUrl);
   const sns = createSnsClient(config.aws);

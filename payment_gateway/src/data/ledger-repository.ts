@@ -47,6 +47,11 @@ const rangeReplacements = (range: DateRange) => ({
 export class LedgerRepository {
   constructor(private readonly sequelize: Sequelize) {}
 
+  /** Answers when the ledger database does (the drain asks before it receives anything). */
+  async ping(): Promise<void> {
+    await this.sequelize.query('SELECT 1');
+  }
+
   /**
    * Inserts the entries that are not there yet and returns how many were new. The unique key
    * (purchase, seller, event type) makes a redelivered event insert nothing.

@@ -47,6 +47,11 @@ export class LedgerUseCases {
     return { booked, duplicates: entries.length - booked };
   }
 
+  /** Throws while the ledger database cannot be reached. */
+  async ensureReachable(): Promise<void> {
+    await this.ledger.ping();
+  }
+
   async revenue(principal: Principal, sellerId: string, range: DateRange): Promise<Revenue> {
     assertMaySee(principal, sellerId);
     const { total, purchases } = await this.ledger.totals(sellerId, range);

@@ -2,6 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { AppError, bearerToken, verifyToken } from '@marketplace/common';
+import type { TokenVerification } from '@marketplace/common';
 import type { Queue } from 'bullmq';
 import { Router } from 'express';
 import type { RequestHandler } from 'express';
@@ -19,7 +20,7 @@ function cookieToken(header: string | undefined): string | undefined {
  * and API requests, so `?token=<jwt>` is accepted once and kept in an HttpOnly cookie
  * scoped to the dashboard.
  */
-function adminOnly(publicKey: string): RequestHandler {
+function adminOnly(verification: TokenVerification): RequestHandler {
   return (req, res, next) => {
     const fromQuery = typeof req.query.token === 'string' ? req.query.token : undefined;
     const token =
@@ -29,7 +30,7 @@ function adminOnly(publicKey: string): RequestHandler {
         'unauthorized',
         'An admin token is required (Authorization header or ?token=).',
       );
-    const principal = verifyToken(publicKey, token);
+    const principal = verifyToken(verification, token);
     if (principal.role !== 'admin')
       throw new AppError('forbidden', 'The queue dashboard is for admins.');
     if (fromQuery) {
@@ -45,7 +46,7 @@ function adminOnly(publicKey: string): RequestHandler {
 }
 
 /** bull-board: the drain schedule and its recent jobs. */
-export function queueDashboard(queues: Queue[], publicKey: string): Router {
+export function queueDashboard(queues: Queue[], verification: TokenVerification): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({
@@ -53,6 +54,6 @@ export function queueDashboard(queues: Queue[], publicKey: string): Router {
     serverAdapter,
   });
   const router = Router();
-  router.use(DASHBOARD_PATH, adminOnly(publicKey), serverAdapter.getRouter() as RequestHandler);
+  router.use(DASHBOARD_PATH, adminOnly(verification), serverAdapter.getRouter() as RequestHandler);
   return router;
 }

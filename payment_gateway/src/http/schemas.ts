@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /** Request and response shapes: routes validate with these, OpenAPI is generated from them. */
 
-const uuid = z.uuid().meta({ example: '72443a08-f340-4cdd-99f5-aa1de7b0455f' });
+// Ids are compared as text further in: an upper-case UUID is the same id, so lower-case it here.
+const uuid = z.uuid().toLowerCase().meta({ example: '72443a08-f340-4cdd-99f5-aa1de7b0455f' });
 const money = z.number().int().meta({ description: 'Minor units: 2990 is 29.90', example: 2990 });
 
 export const sellerParams = z.object({ seller_id: uuid });

@@ -1,109 +1,94 @@
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Worker } from 'bullmq';
 import type { Logger } from '@marketplace/common';
 import type { Metrics } from '../metrics';
-import type { SqsDrain } from './sqs-drain';
+import type { DrainHeartbeat } from './drain-heartbeat';
+import { RecurringJob } from './recurring-job';
+import type { DrainResult, SqsDrain } from './sqs-drain';
 
 export const POLL_QUEUE_NAME = 'sqs-poll';
 /** Fixed id: however many instances start, upsertJobScheduler leaves one schedule. */
 export const DRAIN_SCHEDULER_ID = 'sqs-drain';
-/** Longer than the drain budget, so a running drain never loses its lock. */
-const LOCK_DURATION_MS = 30_000;
-
-/** ioredis connections for BullMQ: workers block, so commands must not give up retrying. */
-export function bullConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
-}
+/**
+ * The worker renews a running drain's lock every half of this. Short, because with global
+ * concurrency 1 the job of a worker that died (SIGKILL, OOM) blocks every drain until another
+ * worker finds it stalled: lock expiry plus at most one stalled-check interval, ~15 s.
+ */
+const LOCK_DURATION_MS = 10_000;
+const STALLED_CHECK_INTERVAL_MS = 5_000;
 
 /**
- * The poll queue with its job scheduler (every POLL_INTERVAL_MS) and, in worker mode, the
- * worker that runs one drain per job. Global concurrency 1: one drain at a time across all
- * instances, since SQS receives are already shared and parallel drains would only contend.
+ * The poll queue with its job scheduler (every POLL_INTERVAL_MS), kept in Redis by `watch()`,
+ * and, in worker mode, the worker that runs one drain per job. Global concurrency 1: one drain
+ * at a time across all instances, since SQS receives are already shared and parallel drains
+ * would only contend.
  */
 export class DrainScheduler {
-  readonly queue: Queue;
-  private worker: Worker | undefined;
+  private readonly job: RecurringJob<DrainResult>;
   private drain: SqsDrain | undefined;
-  private readonly connections: Redis[] = [];
 
   constructor(
     private readonly options: {
       redisUrl: string;
       pollIntervalMs: number;
+      scheduleCheckIntervalMs: number;
       logger: Logger;
       metrics: Metrics;
-      /** Key prefix in Redis (BULLMQ_PREFIX); tests use their own so they never share a queue. */
+      heartbeat: DrainHeartbeat;
       prefix: string;
     },
   ) {
-    this.queue = new Queue(POLL_QUEUE_NAME, {
-      connection: this.connect(),
+    this.job = new RecurringJob({
+      queueName: POLL_QUEUE_NAME,
+      schedulerId: DRAIN_SCHEDULER_ID,
+      everyMs: options.pollIntervalMs,
+      redisUrl: options.redisUrl,
       prefix: options.prefix,
+      scheduleCheckIntervalMs: options.scheduleCheckIntervalMs,
+      keep: { completed: 100, failed: 500 },
+      logger: options.logger,
+      onRestored: () => options.metrics.scheduleRestored.inc(),
     });
   }
 
-  private connect(): Redis {
-    const connection = bullConnection(this.options.redisUrl);
-    this.connections.push(connection);
-    return connection;
+  get queue() {
+    return this.job.queue;
   }
 
-  /** Fails after `timeoutMs` rather than waiting forever for an unreachable Redis. */
-  async schedule(timeoutMs = 15_000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-    });
-    try {
-      await Promise.race([this.upsert(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  schedule(timeoutMs?: number): Promise<void> {
+    return this.job.schedule(timeoutMs);
   }
 
-  private async upsert(): Promise<void> {
-    await this.queue.setGlobalConcurrency(1);
-    await this.queue.upsertJobScheduler(
-      DRAIN_SCHEDULER_ID,
-      { every: this.options.pollIntervalMs },
-      {
-        name: 'drain',
-        opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 500 } },
-      },
-    );
+  watch(): void {
+    this.job.watch();
+  }
+
+  ensureScheduled(reason: string): Promise<boolean> {
+    return this.job.ensureScheduled(reason);
   }
 
   startWorker(drain: SqsDrain): Worker {
     this.drain = drain;
-    const { logger, metrics } = this.options;
-    const worker = new Worker(POLL_QUEUE_NAME, () => drain.run(), {
-      connection: this.connect(),
-      concurrency: 1,
+    const { logger, metrics, heartbeat } = this.options;
+    const worker = this.job.startWorker(() => drain.run(), {
       lockDuration: LOCK_DURATION_MS,
-      prefix: this.options.prefix,
+      stalledInterval: STALLED_CHECK_INTERVAL_MS,
     });
     worker.on('completed', (job, result) => {
-      metrics.drainRuns.inc({ outcome: 'completed' });
-      const drained = result as { received: number };
-      if (drained.received > 0) logger.info({ job_id: job.id, ...drained }, 'drain finished');
+      // A run held back by an unreachable ledger database drained nothing: not a success.
+      metrics.drainRuns.inc({ outcome: result.held ? 'held' : 'completed' });
+      if (!result.held) void heartbeat.record();
+      if (result.received > 0) logger.info({ job_id: job.id, ...result }, 'drain finished');
     });
     worker.on('failed', (job, error) => {
       metrics.drainRuns.inc({ outcome: 'failed' });
       logger.error({ job_id: job?.id, err: error }, 'drain failed; messages stay queued');
     });
-    worker.on('error', (error) => logger.error({ err: error }, 'drain worker error'));
-    this.worker = worker;
     return worker;
   }
 
   /** Stops taking jobs, waits for the running drain, then closes the queue and connections. */
   async close(): Promise<void> {
     this.drain?.stop(); // the running drain ends after its current batch
-    await this.worker?.close();
-    await this.queue.close();
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    await this.job.close();
   }
 }

@@ -11,7 +11,7 @@ import { parsePurchaseMessage } from './purchase-message';
 import type { QueueLocator } from './queue-locator';
 
 export interface DrainOptions {
-  /** Stop receiving after this long: well under the visibility timeout (60 s) and job lock (30 s). */
+  /** Stop receiving after this long: well under the visibility timeout (60 s). */
   budgetMs: number;
   /** Long-poll wait of each receive. */
   waitTimeSeconds: number;
@@ -33,7 +33,12 @@ export interface DrainResult {
   booked: number;
   duplicates: number;
   invalid: number;
+  /** Set when the run received nothing because the ledger database was unreachable. */
+  held?: true;
 }
+
+/** Backoff while the ledger database is down: 1 s doubling to 30 s between checks. */
+const DATABASE_BACKOFF_MS = { first: 1000, max: 30_000 };
 
 const DELETE_ATTEMPTS = 3;
 
@@ -56,6 +61,8 @@ function isDataException(error: unknown): boolean {
 export class SqsDrain {
   private readonly options: DrainOptions;
   private stopping = false;
+  /** While the ledger database is down: when to check it again, and the current backoff. */
+  private databaseDown: { retryAt: number; backoffMs: number } | undefined;
 
   constructor(
     private readonly sqs: SQSClient,
@@ -75,8 +82,11 @@ export class SqsDrain {
 
   async run(): Promise<DrainResult> {
     const started = Date.now();
-    const queueUrl = await this.queues.url();
     const result: DrainResult = { received: 0, booked: 0, duplicates: 0, invalid: 0 };
+    // Every receive counts towards the DLQ's limit of 5. Receiving messages that cannot be
+    // booked would dead-letter good sales during a long database outage: receive nothing then.
+    if (!(await this.ledgerReachable())) return { ...result, held: true };
+    const queueUrl = await this.queues.url();
     while (!this.stopping) {
       const remainingSeconds = Math.floor((this.options.budgetMs - (Date.now() - started)) / 1000);
       if (remainingSeconds < 0) break;
@@ -115,7 +125,12 @@ export class SqsDrain {
       await this.book(valid, result);
       booked = valid;
     } catch (error) {
-      if (!isDataException(error)) throw error; // the database is unwell: retry the lot later
+      if (!isDataException(error)) {
+        // The database is unwell: these come back after the visibility timeout, and no run
+        // receives more until the database answers again.
+        this.markDatabaseDown(error);
+        throw error;
+      }
       // One event the database refuses must not hold back the others: book them one by one.
       booked = [];
       for (const item of valid) {
@@ -137,6 +152,35 @@ export class SqsDrain {
       queueUrl,
       booked.map((v) => v.message),
     );
+  }
+
+  /** False while the ledger database is down (checked again after a growing backoff). */
+  private async ledgerReachable(): Promise<boolean> {
+    if (this.databaseDown && Date.now() < this.databaseDown.retryAt) return false;
+    try {
+      await this.ledger.ensureReachable();
+    } catch (error) {
+      this.markDatabaseDown(error);
+      return false;
+    }
+    if (this.databaseDown) {
+      this.logger.info('ledger database reachable again; draining');
+      this.databaseDown = undefined;
+    }
+    return true;
+  }
+
+  private markDatabaseDown(error: unknown): void {
+    const backoffMs = this.databaseDown
+      ? Math.min(DATABASE_BACKOFF_MS.max, this.databaseDown.backoffMs * 2)
+      : DATABASE_BACKOFF_MS.first;
+    if (!this.databaseDown) {
+      this.logger.warn(
+        { err: error },
+        'ledger database unreachable; receiving nothing until it answers',
+      );
+    }
+    this.databaseDown = { retryAt: Date.now() + backoffMs, backoffMs };
   }
 
   private async book(items: Parsed[], result: DrainResult): Promise<void> {

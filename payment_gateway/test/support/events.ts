@@ -3,7 +3,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createSnsClient, createSqsClient, devKeyPair } from '@marketplace/common';
 import type { PurchaseEvent } from '@marketplace/common';
-import jwt from 'jsonwebtoken';
+import { signToken } from '../../../test-support/tokens';
 
 export function purchaseEvent(
   items: Record<string, number>,
@@ -66,10 +66,10 @@ export async function sendRaw(queueUrl: string, body: string): Promise<void> {
 export function tokenFor(claims: { role: 'customer' | 'seller' | 'admin'; seller_id?: string }): {
   Authorization: string;
 } {
-  const token = jwt.sign({ username: `user-${claims.role}`, ...claims }, devKeyPair().privateKey, {
-    algorithm: 'RS256',
-    expiresIn: 600,
-    subject: randomUUID(),
+  const token = signToken(devKeyPair().privateKey, {
+    sub: randomUUID(),
+    username: `user-${claims.role}`,
+    ...claims,
   });
   return { Authorization: `Bearer ${token}` };
 }

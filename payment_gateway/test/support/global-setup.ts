@@ -2,6 +2,7 @@ import { createSnsClient, createSqsClient, provisionMessaging } from '@marketpla
 import { Redis } from 'ioredis';
 import { dropDatabase, testDatabaseUrl } from '../../../test-support/database';
 import { startEmulator } from '../../../test-support/emulator';
+import { freshLogDir } from '../../../test-support/log-capture';
 import type { Emulator } from '../../../test-support/emulator';
 import { prepareDatabase } from '../../src/data/database';
 
@@ -32,6 +33,7 @@ export default async function globalSetup(): Promise<void> {
   sqs.destroy();
 
   process.env.TEST_PAYMENTS_DATABASE_URL = databaseUrl;
+  process.env.TEST_PAYMENTS_LOG_DIR = freshLogDir('payment_gateway');
   process.env.TEST_PAYMENTS_AWS_ENDPOINT_URL = emulator.url;
   process.env.TEST_PAYMENTS_REDIS_URL = redisUrl;
 }

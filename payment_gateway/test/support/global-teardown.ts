@@ -1,5 +1,12 @@
 import type { Emulator } from '../../../test-support/emulator';
+import { assertNoSecrets } from '../../../test-support/secret-scan';
 
+/** Stops the emulator; then the whole suite's database and logs must hold no secret. */
 export default async function globalTeardown(): Promise<void> {
   await (globalThis as { __paymentsEmulator__?: Emulator }).__paymentsEmulator__?.stop();
+  await assertNoSecrets(
+    'payment_gateway',
+    process.env.TEST_PAYMENTS_DATABASE_URL!,
+    process.env.TEST_PAYMENTS_LOG_DIR!,
+  );
 }

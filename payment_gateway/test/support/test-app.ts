@@ -79,7 +79,7 @@ export function startTestGateway(
       SQS_QUEUE_URL: options.queueUrl,
     }),
   );
-  const { lines: logs, destination } = captureLogs();
+  const { lines: logs, destination } = captureLogs(process.env.TEST_PAYMENTS_LOG_DIR);
   const logger = createLogger({ name: 'payment_gateway', level: 'info' }, destination);
   const sequelize = createSequelize(config.databaseUrl);
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
@@ -102,6 +102,7 @@ export function startTestGateway(
     logs,
     async close() {
       await services.scheduler.close();
+      await services.reconciliation?.close();
       await sequelize.close();
       await redis.quit();
       sqs.destroy();

@@ -1,0 +1,155 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { ConfigError } from '@marketplace/common';
+import { loadConfig } from '../src/config';
+
+const rsaPair = () =>
+  generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+
+/** Everything production requires, so each test varies one thing. */
+const production = (overrides: Record<string, string> = {}) => {
+  const { privateKey } = rsaPair();
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://shop@db.internal:5432/ecommerce',
+    AWS_REGION: 'sa-east-1',
+    JWT_PRIVATE_KEY: privateKey,
+    ...overrides,
+  };
+};
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('the key pair at start-up', () => {
+  test('when the public key belongs to another pair, then a ConfigError says so', () => {
+    const { privateKey } = rsaPair();
+    const { publicKey } = rsaPair();
+    expect(problemsOf({ JWT_PRIVATE_KEY: privateKey, JWT_PUBLIC_KEY: publicKey })).toEqual([
+      'JWT_PUBLIC_KEY: does not match JWT_PRIVATE_KEY',
+    ]);
+  });
+
+  test('when a PEM is malformed, then a ConfigError names the variable', () => {
+    const broken = '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n';
+    expect(problemsOf({ JWT_PRIVATE_KEY: broken })).toEqual([
+      'JWT_PRIVATE_KEY: is not a valid PEM key',
+    ]);
+    const { privateKey } = rsaPair();
+    const brokenPublic = '-----BEGIN PUBLIC KEY-----\nbm9wZQ==\n-----END PUBLIC KEY-----\n';
+    expect(problemsOf({ JWT_PRIVATE_KEY: privateKey, JWT_PUBLIC_KEY: brokenPublic })).toEqual([
+      'JWT_PUBLIC_KEY: is not a valid PEM key',
+    ]);
+  });
+
+  test('when the key is not RSA, then a ConfigError (tokens are RS256)', () => {
+    const ec = generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    expect(problemsOf({ JWT_PRIVATE_KEY: ec.privateKey })).toEqual([
+      'JWT_PRIVATE_KEY: must be an RSA key (tokens are RS256)',
+    ]);
+  });
+
+  test('when the pair matches, then the service starts with it', () => {
+    const { privateKey, publicKey } = rsaPair();
+    expect(
+      loadConfig({ JWT_PRIVATE_KEY: privateKey, JWT_PUBLIC_KEY: publicKey }).jwt,
+    ).toMatchObject({ privateKey, publicKey });
+  });
+});
+
+describe('BCRYPT_ROUNDS', () => {
+  test.each([
+    ['development', '9', false],
+    ['production', '8', false],
+    ['development', '10', true],
+    ['test', '4', true],
+  ])('when NODE_ENV=%s and rounds are %s, then accepted: %s', (nodeEnv, rounds, accepted) => {
+    const env =
+      nodeEnv === 'production'
+        ? production({ BCRYPT_ROUNDS: rounds })
+        : { NODE_ENV: nodeEnv, BCRYPT_ROUNDS: rounds };
+    const problems = problemsOf(env);
+    expect(problems.some((p) => p.startsWith('BCRYPT_ROUNDS:'))).toBe(!accepted);
+  });
+});
+
+describe('production refuses development defaults', () => {
+  test('when everything required is set, then it starts', () => {
+    expect(problemsOf(production())).toEqual([]);
+  });
+
+  test('when AWS_REGION is left to its default, then it is required', () => {
+    const { AWS_REGION: _, ...rest } = production();
+    expect(problemsOf(rest)).toEqual(['AWS_REGION: is required in production']);
+  });
+
+  test('when AWS_ENDPOINT_URL is the development emulator, then it is refused', () => {
+    expect(problemsOf(production({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }))).toEqual([
+      'AWS_ENDPOINT_URL: is the development emulator; unset it for real AWS in production',
+    ]);
+  });
+});
+
+describe('TRUST_PROXY, CORS_ORIGINS and SHUTDOWN_TIMEOUT_MS', () => {
+  test.each([
+    [undefined, false],
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    [
+      '10.0.0.0/8, loopback, 2001:db8::/32, 192.0.2.7',
+      ['10.0.0.0/8', 'loopback', '2001:db8::/32', '192.0.2.7'],
+    ],
+  ])('when TRUST_PROXY=%s, then Express is given %j', (value, expected) => {
+    expect(loadConfig(value === undefined ? {} : { TRUST_PROXY: value }).trustProxy).toEqual(
+      expected,
+    );
+  });
+
+  test.each(['banana', '10.0.0.0/33', '300.1.1.1', '1.2.3.4/8/8'])(
+    'when TRUST_PROXY=%s, then a ConfigError names it',
+    (value) => {
+      expect(problemsOf({ TRUST_PROXY: value })).toEqual([
+        expect.stringMatching(/^TRUST_PROXY: must be false, true, a hop count/),
+      ]);
+    },
+  );
+
+  test('when CORS_ORIGINS lists origins, then they are kept; unset means none', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://shop.example, http://localhost:3000' }).corsOrigins,
+    ).toEqual(['https://shop.example', 'http://localhost:3000']);
+  });
+
+  test.each(['*', 'shop.example', 'https://shop.example/', 'ftp://shop.example'])(
+    'when CORS_ORIGINS=%s, then a ConfigError names it',
+    (value) => {
+      expect(problemsOf({ CORS_ORIGINS: value })).toEqual([
+        expect.stringMatching(/^CORS_ORIGINS: must be comma-separated origins/),
+      ]);
+    },
+  );
+
+  test('when SHUTDOWN_TIMEOUT_MS is set, then it is used; below 1 s it is refused', () => {
+    expect(loadConfig({}).shutdownTimeoutMs).toBe(15_000);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '5000' }).shutdownTimeoutMs).toBe(5000);
+    expect(problemsOf({ SHUTDOWN_TIMEOUT_MS: '10' })).toEqual([
+      expect.stringMatching(/^SHUTDOWN_TIMEOUT_MS:/),
+    ]);
+  });
+});

@@ -1,0 +1,157 @@
+import { Queue, Worker } from 'bullmq';
+import type { WorkerOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from '@marketplace/common';
+
+/** ioredis connections for BullMQ: workers block, so commands must not give up retrying. */
+export function bullConnection(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+}
+
+export interface RecurringJobOptions {
+  queueName: string;
+  /** The job scheduler's fixed id (also the name of each job it makes). */
+  schedulerId: string;
+  everyMs: number;
+  redisUrl: string;
+  /** Key prefix in Redis (BULLMQ_PREFIX); tests use their own so they never share a queue. */
+  prefix: string;
+  /** How often `watch()` checks that the schedule is still in Redis. */
+  scheduleCheckIntervalMs: number;
+  /** Finished jobs kept for inspection (the dashboard, the last result). */
+  keep: { completed: number; failed: number };
+  logger: Logger;
+  /** Called when `ensureScheduled` had to put the schedule back. */
+  onRestored?: () => void;
+}
+
+/**
+ * A job run every `everyMs` by a BullMQ job scheduler with a fixed id (however many processes
+ * start, there is one schedule), one run at a time across all of them (global concurrency 1).
+ *
+ * The schedule lives in Redis, so a Redis that loses its data (a restart without persistence,
+ * a failover, a FLUSHALL) loses it and the job would never run again. `watch()` puts it back:
+ * on every (re)connection, and by a cheap check every interval (a FLUSHALL drops it without
+ * any reconnection).
+ */
+export class RecurringJob<Result> {
+  readonly queue: Queue;
+  private worker: Worker | undefined;
+  private readonly connections: Redis[] = [];
+  private readonly queueConnection: Redis;
+  private watchTimer: NodeJS.Timeout | undefined;
+  private checking = false;
+  private readonly onReconnect = () => void this.ensureScheduled('reconnected');
+
+  constructor(private readonly options: RecurringJobOptions) {
+    this.queueConnection = this.connect();
+    this.queue = new Queue(options.queueName, {
+      connection: this.queueConnection,
+      prefix: options.prefix,
+    });
+    this.queue.on('error', (error) =>
+      options.logger.warn({ err: error, queue: options.queueName }, 'queue error'),
+    );
+  }
+
+  private connect(): Redis {
+    const connection = bullConnection(this.options.redisUrl);
+    this.connections.push(connection);
+    return connection;
+  }
+
+  /** Creates (or keeps) the schedule; fails after `timeoutMs` rather than waiting forever. */
+  async schedule(timeoutMs = 15_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.upsert(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async upsert(): Promise<void> {
+    const { schedulerId, everyMs, keep } = this.options;
+    await this.queue.setGlobalConcurrency(1);
+    await this.queue.upsertJobScheduler(
+      schedulerId,
+      { every: everyMs },
+      {
+        name: schedulerId,
+        opts: { removeOnComplete: { count: keep.completed }, removeOnFail: { count: keep.failed } },
+      },
+    );
+  }
+
+  /** Keeps the schedule in place for as long as the process runs. */
+  watch(): void {
+    this.queueConnection.on('ready', this.onReconnect);
+    this.watchTimer = setInterval(
+      () => void this.ensureScheduled('periodic check'),
+      this.options.scheduleCheckIntervalMs,
+    );
+    this.watchTimer.unref();
+  }
+
+  /**
+   * Puts the schedule back when it is missing (or has another interval). Upserting with the
+   * fixed id is idempotent, so several processes doing this at once still leave one schedule.
+   * Returns whether it had to be restored.
+   */
+  async ensureScheduled(reason: string): Promise<boolean> {
+    if (this.checking) return false; // one check at a time: Redis may be slow to answer
+    this.checking = true;
+    const { schedulerId, everyMs, logger } = this.options;
+    try {
+      const existing = await this.queue.getJobScheduler(schedulerId);
+      // The global concurrency lives in the queue's meta key, which can vanish with the rest.
+      await this.queue.setGlobalConcurrency(1);
+      if (existing?.every === everyMs) return false;
+      await this.upsert();
+      this.options.onRestored?.();
+      logger.warn(
+        { reason, scheduler: schedulerId, every_ms: everyMs },
+        `${schedulerId} schedule was missing from Redis; restored`,
+      );
+      return true;
+    } catch (error) {
+      logger.warn({ err: error, reason, scheduler: schedulerId }, 'could not check the schedule');
+      return false;
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  /** A worker in this process, one run at a time; its `error` events are logged. */
+  startWorker(
+    run: () => Promise<Result>,
+    options: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>,
+  ): Worker<unknown, Result> {
+    const worker = new Worker<unknown, Result>(this.options.queueName, run, {
+      ...options,
+      connection: this.connect(),
+      concurrency: 1,
+      prefix: this.options.prefix,
+    });
+    worker.on('error', (error) =>
+      this.options.logger.error({ err: error, queue: this.options.queueName }, 'worker error'),
+    );
+    this.worker = worker;
+    return worker;
+  }
+
+  /** Stops taking runs, waits for the running one, then closes the queue and connections. */
+  async close(): Promise<void> {
+    clearInterval(this.watchTimer);
+    this.queueConnection.off('ready', this.onReconnect);
+    await this.worker?.close();
+    await this.queue.close();
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+}

@@ -1,0 +1,154 @@
+import type { Worker } from 'bullmq';
+import type { Logger } from '@marketplace/common';
+import { Gauge } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { RecurringJob } from '../messaging/recurring-job';
+import type { Reconciler } from './reconciler';
+import { DRIFT_KINDS } from './reconciliation';
+import type { DriftKind } from './reconciliation';
+
+export const RECONCILE_QUEUE_NAME = 'reconcile';
+/** Fixed id: however many workers start, one schedule. */
+export const RECONCILE_SCHEDULER_ID = 'reconcile';
+/** Well above a run over ~100k purchases (a few seconds). */
+const LOCK_DURATION_MS = 120_000;
+const SCRAPE_TIMEOUT_MS = 2000;
+
+/** What a run leaves in Redis (the job's return value), for every instance's gauges. */
+export interface ReconcileRunSummary {
+  ok: boolean;
+  finished_at: string;
+  in_flight: number;
+  drift: Record<DriftKind, number>;
+}
+
+/**
+ * The reconciliation as a BullMQ job scheduler of its own (queue `reconcile`), every
+ * RECONCILE_INTERVAL_MS, one run at a time across workers. A run logs its outcome (warn on
+ * drift) and its summary stays with the job, so the gauges of any instance show the latest run,
+ * whichever worker did it. Like the drain's, the schedule is put back if Redis loses it.
+ */
+export class ReconcileScheduler {
+  private readonly job: RecurringJob<ReconcileRunSummary>;
+
+  constructor(
+    private readonly options: {
+      redisUrl: string;
+      intervalMs: number;
+      /** BULLMQ_PREFIX, as for the drain queue. */
+      prefix: string;
+      reconciler: Reconciler;
+      logger: Logger;
+      registry: Registry;
+      /** How often `watch()` checks that the schedule is still in Redis. */
+      scheduleCheckIntervalMs: number;
+      graceSeconds?: number;
+    },
+  ) {
+    this.job = new RecurringJob({
+      queueName: RECONCILE_QUEUE_NAME,
+      schedulerId: RECONCILE_SCHEDULER_ID,
+      everyMs: options.intervalMs,
+      redisUrl: options.redisUrl,
+      prefix: options.prefix,
+      scheduleCheckIntervalMs: options.scheduleCheckIntervalMs,
+      keep: { completed: 20, failed: 50 },
+      logger: options.logger,
+    });
+    this.registerGauges(options.registry);
+  }
+
+  get queue() {
+    return this.job.queue;
+  }
+
+  /** The summary of the latest finished run, or undefined before the first one. */
+  async lastRun(): Promise<ReconcileRunSummary | undefined> {
+    const [job] = await this.queue.getJobs(['completed'], 0, 0);
+    return job?.returnvalue as ReconcileRunSummary | undefined;
+  }
+
+  private registerGauges(registry: Registry): void {
+    const registers = [registry];
+    // A scrape must not hang while Redis is away (BullMQ's connections wait for it): no value.
+    const summary = async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), SCRAPE_TIMEOUT_MS);
+      });
+      try {
+        return await Promise.race([this.lastRun().catch(() => undefined), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    new Gauge({
+      name: 'reconciliation_drift_lines',
+      help: 'Lines where the ledger differs from the sales, by kind, at the latest reconciliation',
+      labelNames: ['kind'],
+      registers,
+      async collect() {
+        const run = await summary();
+        for (const kind of DRIFT_KINDS) this.set({ kind }, run ? run.drift[kind] : NaN);
+      },
+    });
+    new Gauge({
+      name: 'reconciliation_in_flight_lines',
+      help: 'Sales whose events were still on their way to the ledger at the latest reconciliation',
+      registers,
+      async collect() {
+        const run = await summary();
+        this.set(run ? run.in_flight : NaN);
+      },
+    });
+    new Gauge({
+      name: 'reconciliation_last_run_timestamp_seconds',
+      help: 'When the latest reconciliation finished (0: none yet)',
+      registers,
+      async collect() {
+        const run = await summary();
+        this.set(run ? Date.parse(run.finished_at) / 1000 : 0);
+      },
+    });
+  }
+
+  schedule(): Promise<void> {
+    return this.job.schedule();
+  }
+
+  watch(): void {
+    this.job.watch();
+  }
+
+  ensureScheduled(reason = 'check'): Promise<boolean> {
+    return this.job.ensureScheduled(reason);
+  }
+
+  startWorker(): Worker {
+    const { logger, reconciler, graceSeconds } = this.options;
+    const worker = this.job.startWorker(
+      async (): Promise<ReconcileRunSummary> => {
+        const { ok, totals } = await reconciler.run({ graceSeconds });
+        const drift = {
+          missing_in_ledger: totals.missing_in_ledger,
+          amount_mismatch: totals.amount_mismatch,
+          ledger_without_sale: totals.ledger_without_sale,
+        };
+        const counts = { purchases: totals.purchases, in_flight: totals.inFlight, ...drift };
+        if (ok) logger.info(counts, 'reconciliation: the ledger equals the sales');
+        else logger.warn(counts, 'reconciliation found drift; `make reconcile` lists the lines');
+        return { ok, finished_at: new Date().toISOString(), in_flight: totals.inFlight, drift };
+      },
+      { lockDuration: LOCK_DURATION_MS },
+    );
+    worker.on('failed', (job, error) =>
+      logger.error({ job_id: job?.id, err: error }, 'reconciliation could not run'),
+    );
+    return worker;
+  }
+
+  /** Stops taking runs, lets the running one finish, closes the queue and connections. */
+  close(): Promise<void> {
+    return this.job.close();
+  }
+}

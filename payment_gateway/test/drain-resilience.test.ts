@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { MessagingResources } from '@marketplace/common';
+import request from 'supertest';
+import { OutageProxy } from '../../test-support/outage-proxy';
+import { OwnRedis } from '../../test-support/processes';
+import { unique } from '../../test-support/unique';
+import { createApp } from '../src/app';
+import { DrainScheduler } from '../src/messaging/drain-scheduler';
+import { publish, purchaseEvent, tokenFor } from './support/events';
+import { ownMessaging, startTestGateway } from './support/test-app';
+import type { TestGateway } from './support/test-app';
+
+/**
+ * The drain must not stop silently: a Redis that loses its data loses the job schedule, and a
+ * ledger database that is down must not turn good sales into dead letters.
+ */
+const admin = tokenFor({ role: 'admin' });
+
+let redis: OwnRedis;
+let messaging: MessagingResources;
+const running: TestGateway[] = [];
+
+beforeAll(async () => {
+  redis = await OwnRedis.start();
+});
+afterAll(() => redis.down());
+beforeEach(async () => {
+  messaging = await ownMessaging();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((gw) => gw.close()));
+});
+
+function gateway(options: Parameters<typeof startTestGateway>[0] = {}): TestGateway {
+  const gw = startTestGateway({
+    queueUrl: messaging.queueUrl,
+    ...options,
+    env: { REDIS_URL: redis.url, SCHEDULE_CHECK_INTERVAL_MS: '300', ...options.env },
+  });
+  running.push(gw);
+  return gw;
+}
+
+async function startWorker(gw: TestGateway): Promise<void> {
+  await gw.services.scheduler.schedule();
+  gw.services.scheduler.watch();
+  gw.services.scheduler.startWorker(gw.services.drain);
+}
+
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await read();
+  }
+  return value;
+}
+
+const revenueOf = async (gw: TestGateway, sellerId: string) =>
+  (await request(gw.app).get(`/revenue/${sellerId}`).set(admin).expect(200)).body as {
+    total_received: number;
+  };
+
+/** Publishes a sale and waits until the ledger shows it. */
+async function bookedWithin(gw: TestGateway, ms: number): Promise<boolean> {
+  const seller = randomUUID();
+  await publish(messaging.topicArn, purchaseEvent({ [seller]: 4321 }));
+  const revenue = await eventually(
+    () => revenueOf(gw, seller),
+    (r) => r.total_received === 4321,
+    ms,
+  );
+  return revenue.total_received === 4321;
+}
+
+test('when Redis is flushed while the worker runs, then the schedule is restored and sales keep being booked', async () => {
+  const gw = gateway();
+  await startWorker(gw);
+  expect(await bookedWithin(gw, 5000)).toBe(true);
+
+  await redis.flushAll();
+  expect(await gw.services.scheduler.queue.getJobSchedulers()).toHaveLength(0);
+
+  expect(await bookedWithin(gw, 5000)).toBe(true);
+  expect(await gw.services.scheduler.queue.getJobSchedulers()).toHaveLength(1);
+  expect(gw.logs.join('')).toContain('sqs-drain schedule was missing from Redis; restored');
+  const metrics = await request(gw.app).get('/metrics').expect(200);
+  expect(metrics.text).toMatch(/drain_schedule_restored_total [1-9]/);
+});
+
+test('when Redis restarts empty while the worker runs, then sales keep being booked', async () => {
+  const gw = gateway();
+  await startWorker(gw);
+  expect(await bookedWithin(gw, 5000)).toBe(true);
+
+  await redis.restart();
+
+  expect(await bookedWithin(gw, 10_000)).toBe(true);
+  expect(await gw.services.scheduler.queue.getJobSchedulers()).toHaveLength(1);
+});
+
+test('when no drain finishes for 3 poll intervals plus the budget, then the worker is not ready and the age gauge shows it', async () => {
+  // Poll every 200 ms, budget 500 ms: stalled after 1.1 s.
+  const gw = gateway({ drainOptions: { budgetMs: 500 }, bullPrefix: unique('stalled') });
+  const worker = createApp(gw.services, { drains: true });
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // nothing scheduled: no drains
+
+  const stalled = await request(worker).get('/ready').expect(503);
+  expect(stalled.body.checks).toEqual({ postgres: 'ok', redis: 'ok', sqs: 'ok', drain: 'failing' });
+  const metrics = await request(worker).get('/metrics').expect(200);
+  const age = Number(/drain_last_success_age_seconds ([\d.]+)/.exec(metrics.text)?.[1]);
+  expect(age).toBeGreaterThan(1.1);
+
+  await startWorker(gw);
+  const ready = await eventually(
+    () => request(worker).get('/ready'),
+    (r) => r.status === 200,
+  );
+  expect(ready.body.checks.drain).toBe('ok');
+});
+
+test('when a process serves only the API, then its readiness has no drain check', async () => {
+  const gw = gateway();
+  const res = await request(createApp(gw.services, { drains: false }))
+    .get('/ready')
+    .expect(200);
+  expect(Object.keys(res.body.checks)).not.toContain('drain');
+});
+
+test('when three processes assert the schedule at once, again and again, then there is one schedule and one next run', async () => {
+  const prefix = unique('many');
+  const schedulers = [0, 1, 2].map(() => gateway({ bullPrefix: prefix }).services.scheduler);
+  await Promise.all(schedulers.map((s) => s.schedule()));
+  await redis.flushAll();
+  const restored = await Promise.all(
+    [...schedulers, ...schedulers].map((s) => s.ensureScheduled('test')),
+  );
+  expect(restored.filter(Boolean).length).toBeGreaterThanOrEqual(1);
+  const queue = schedulers[0]!.queue;
+  expect(await queue.getJobSchedulers()).toHaveLength(1);
+  expect(await queue.getJobCountByTypes('delayed', 'waiting', 'prioritized')).toBe(1);
+  expect(await queue.getGlobalConcurrency()).toBe(1);
+  // Nothing to restore once it is there.
+  expect(await schedulers[1]!.ensureScheduled('test')).toBe(false);
+  expect(schedulers[0]).toBeInstanceOf(DrainScheduler);
+});
+
+test('when provisioned, then the queue and its DLQ keep messages 14 days (the SQS maximum)', async () => {
+  const gw = gateway();
+  for (const url of [messaging.queueUrl, messaging.dlqUrl]) {
+    const out = await gw.services.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['MessageRetentionPeriod'] }),
+    );
+    expect(out.Attributes?.MessageRetentionPeriod).toBe(String(14 * 24 * 3600));
+  }
+});
+
+test('when a pooled connection runs a query, then statement and idle-in-transaction timeouts bound it', async () => {
+  const gw = gateway();
+  const [rows] = await gw.services.sequelize.query(
+    "SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle",
+  );
+  expect(rows).toEqual([{ statement: '10s', idle: '30s' }]);
+});
+
+async function receiveCountsAndDepths(gw: TestGateway) {
+  const attributes = async (url: string) =>
+    (
+      await gw.services.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: url,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      )
+    ).Attributes!;
+  const queue = await attributes(messaging.queueUrl);
+  const dlq = await attributes(messaging.dlqUrl);
+  return {
+    visible: Number(queue.ApproximateNumberOfMessages),
+    inFlight: Number(queue.ApproximateNumberOfMessagesNotVisible),
+    dlq: Number(dlq.ApproximateNumberOfMessages),
+  };
+}
+
+test('when the ledger database is down, then the drain receives nothing (no sale heads for the DLQ) and books everything once it is back', async () => {
+  const databaseUrl = new URL(process.env.TEST_PAYMENTS_DATABASE_URL!);
+  const proxy = new OutageProxy(new URL(`tcp://${databaseUrl.host}`));
+  await proxy.up();
+  try {
+    const throughProxy = new URL(databaseUrl);
+    throughProxy.host = `127.0.0.1:${proxy.port}`;
+    const gw = gateway({ env: { DATABASE_URL: throughProxy.toString() } });
+    const seller = randomUUID();
+    await publish(messaging.topicArn, purchaseEvent({ [seller]: 900 }));
+
+    await proxy.down();
+    // More runs than the DLQ's limit of 5 receives; the backoff holds most of them back.
+    const runs = [];
+    for (let i = 0; i < 8; i++) {
+      runs.push(await gw.services.drain.run());
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(runs.every((r) => r.held === true && r.received === 0)).toBe(true);
+    expect(await receiveCountsAndDepths(gw)).toEqual({ visible: 1, inFlight: 0, dlq: 0 });
+    expect(gw.logs.join('')).toContain('ledger database unreachable; receiving nothing');
+
+    await proxy.up();
+    const result = await eventually(
+      () => gw.services.drain.run(),
+      (r) => r.held !== true,
+    );
+    expect(result).toMatchObject({ received: 1, booked: 1 });
+    expect(await revenueOf(gw, seller)).toMatchObject({ total_received: 900 });
+    expect(await receiveCountsAndDepths(gw)).toEqual({ visible: 0, inFlight: 0, dlq: 0 });
+  } finally {
+    await proxy.down();
+  }
+});

@@ -1,0 +1,67 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { ConfigError } from '@marketplace/common';
+import { loadConfig } from '../src/config';
+
+const publicKey = () =>
+  generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  }).publicKey;
+
+const production = (overrides: Record<string, string> = {}) => ({
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://gateway@db.internal:5432/payments',
+  REDIS_URL: 'rediss://cache.internal:6380',
+  AWS_REGION: 'sa-east-1',
+  JWT_PUBLIC_KEY: publicKey(),
+  ...overrides,
+});
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+};
+
+describe('payment_gateway configuration', () => {
+  test('when the public key is a malformed PEM, then a ConfigError names it', () => {
+    const broken = '-----BEGIN PUBLIC KEY-----\nbm9wZQ==\n-----END PUBLIC KEY-----\n';
+    expect(problemsOf({ JWT_PUBLIC_KEY: broken })).toEqual([
+      'JWT_PUBLIC_KEY: is not a valid PEM key',
+    ]);
+  });
+
+  test('when production sets everything explicitly, then it starts', () => {
+    expect(problemsOf(production())).toEqual([]);
+  });
+
+  test.each(['REDIS_URL', 'AWS_REGION'])(
+    'when production leaves %s to its development default, then it is required',
+    (name) => {
+      const env: Record<string, string> = production();
+      delete env[name];
+      expect(problemsOf(env)).toEqual([`${name}: is required in production`]);
+    },
+  );
+
+  test('when production points at the development emulator, then it is refused', () => {
+    expect(problemsOf(production({ AWS_ENDPOINT_URL: 'http://sns-sqs:4566' }))).toEqual([
+      'AWS_ENDPOINT_URL: is the development emulator; unset it for real AWS in production',
+    ]);
+  });
+
+  test('when development sets nothing, then Redis and the region have their defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379',
+      aws: { AWS_REGION: 'us-east-1' },
+      jwt: { issuer: 'marketplace-ecommerce', audience: 'marketplace' },
+      trustProxy: false,
+      corsOrigins: [],
+    });
+  });
+});

@@ -2,8 +2,9 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A TCP proxy in front of the emulator that can be cut and restored: while cut, nothing
- * listens on its port, as when SNS is unreachable. The emulator keeps its state throughout.
+ * A TCP proxy in front of a service (the emulator, PostgreSQL) that can be cut and restored:
+ * while cut, nothing listens on its port and open connections are dropped, as when SNS or a
+ * database is unreachable. The service behind it keeps its state throughout.
  */
 export class OutageProxy {
   private server: net.Server | undefined;

@@ -23,9 +23,23 @@ const columns = [
   ['max_latency_during_fault_ms', 'max latency during fault (ms)'],
   ['duration_s', 'duration (s)'],
 ];
-const rows = Object.values(figures.scenarios).map((s) =>
-  columns.map(([key]) => (s[key] === undefined ? '' : String(s[key]))),
-);
+// The issue's order, whatever order Jest ran them in.
+const ORDER = [
+  'emulator-outage',
+  'worker-killed',
+  'poison-message',
+  'redis-flush',
+  'redis-restart',
+  'postgres-restart',
+  'scale-out',
+  'graceful-shutdown',
+  'gateway-db-outage',
+];
+const rank = (id) => (ORDER.includes(id) ? ORDER.indexOf(id) : ORDER.length);
+const ids = Object.keys(figures.scenarios).sort((a, b) => rank(a) - rank(b));
+const rows = ids
+  .map((id) => figures.scenarios[id])
+  .map((s) => columns.map(([key]) => (s[key] === undefined ? '' : String(s[key]))));
 const line = (cells) => `| ${cells.join(' | ')} |`;
 process.stdout.write(
   [

@@ -81,9 +81,17 @@ export function exitOnFatalErrors(logger: Logger): void {
   process.on('unhandledRejection', die('unhandled rejection'));
 }
 
-/** Closes an HTTP server: no new connections, idle keep-alives dropped, in-flight requests finish. */
+/**
+ * Closes an HTTP server: no new connections, idle keep-alives dropped, in-flight requests
+ * finish. A client that keeps sending on its open keep-alive connection would hold the server
+ * open until the shutdown deadline: from now on every response says `Connection: close`, so
+ * each connection ends after the request it is serving.
+ */
 export function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {
+    server.prependListener('request', (_req, res) => {
+      if (!res.headersSent) res.setHeader('Connection', 'close');
+    });
     server.close(() => resolve());
     server.closeIdleConnections();
   });

@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
+import { closeServer } from '@marketplace/common';
 
 /**
  * common/src/lifecycle.ts in a process of its own (signals and exit codes cannot be tested
@@ -170,5 +173,41 @@ describe('exitOnFatalErrors', () => {
     expect(fatal).toEqual([
       expect.objectContaining({ msg, err: expect.objectContaining({ message: cause }) }),
     ]);
+  });
+});
+
+describe('closeServer', () => {
+  test('when a keep-alive client keeps sending, then the server still closes at once, ending each connection after its request', async () => {
+    const server = http.createServer((_req, res) => {
+      setTimeout(() => res.end('ok'), 20);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    const get = () =>
+      new Promise<string | undefined>((resolve) => {
+        http
+          .get({ port, host: '127.0.0.1', agent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.headers.connection));
+          })
+          .on('error', () => resolve('refused'));
+      });
+    let sending = true;
+    const seen: (string | undefined)[] = [];
+    const clients = [0, 1, 2, 3].map(async () => {
+      while (sending) seen.push(await get());
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seen).toContain('keep-alive');
+
+    const started = Date.now();
+    await closeServer(server);
+    const closedIn = Date.now() - started;
+    sending = false;
+    await Promise.all(clients);
+    agent.destroy();
+    expect(closedIn).toBeLessThan(1000);
+    expect(seen).toContain('close');
   });
 });

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError } from '@marketplace/common';
 import { loadConfig } from '../src/config';
+import { configProblems } from '../../test-support/config-problems';
 
 const rsaPair = () =>
   generateKeyPairSync('rsa', {
@@ -21,15 +21,7 @@ const production = (overrides: Record<string, string> = {}) => {
   };
 };
 
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-};
+const problemsOf = (env: Record<string, string>) => configProblems(loadConfig, env);
 
 describe('the key pair at start-up', () => {
   test('when the public key belongs to another pair, then a ConfigError says so', () => {

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError } from '@marketplace/common';
 import { loadConfig } from '../src/config';
+import { configProblems } from '../../test-support/config-problems';
 
 const publicKey = () =>
   generateKeyPairSync('rsa', {
@@ -18,15 +18,7 @@ const production = (overrides: Record<string, string> = {}) => ({
   ...overrides,
 });
 
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-};
+const problemsOf = (env: Record<string, string>) => configProblems(loadConfig, env);
 
 describe('payment_gateway configuration', () => {
   test('when the public key is a malformed PEM, then a ConfigError names it', () => {

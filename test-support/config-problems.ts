@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError } from '@marketplace/common';
 
 /** The problems a service's loadConfig names for this environment (none when it loads). */
@@ -13,3 +14,15 @@ export function configProblems(
   }
   return [];
 }
+
+/** A fresh RSA key pair as PEM text, made for the test (no key material lives in the repo). */
+export const rsaPair = () =>
+  generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+
+/** The same PEM armour around a body that is no key: a malformed PEM. */
+export const malformedPem = (pem: string) =>
+  pem.replace(/(-----\n)[\s\S]*(\n-----END)/, `$1${Buffer.from('not a key').toString('base64')}$2`);

@@ -1,13 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { loadConfig } from '../src/config';
-import { configProblems } from '../../test-support/config-problems';
-
-const rsaPair = () =>
-  generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
+import { configProblems, malformedPem, rsaPair } from '../../test-support/config-problems';
 
 /** Everything production requires, so each test varies one thing. */
 const production = (overrides: Record<string, string> = {}) => {
@@ -33,12 +26,12 @@ describe('the key pair at start-up', () => {
   });
 
   test('when a PEM is malformed, then a ConfigError names the variable', () => {
-    const broken = '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n';
+    const broken = malformedPem(rsaPair().privateKey);
     expect(problemsOf({ JWT_PRIVATE_KEY: broken })).toEqual([
       'JWT_PRIVATE_KEY: is not a valid PEM key',
     ]);
     const { privateKey } = rsaPair();
-    const brokenPublic = '-----BEGIN PUBLIC KEY-----\nbm9wZQ==\n-----END PUBLIC KEY-----\n';
+    const brokenPublic = malformedPem(rsaPair().publicKey);
     expect(problemsOf({ JWT_PRIVATE_KEY: privateKey, JWT_PUBLIC_KEY: brokenPublic })).toEqual([
       'JWT_PUBLIC_KEY: is not a valid PEM key',
     ]);

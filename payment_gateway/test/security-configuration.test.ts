@@ -1,13 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { loadConfig } from '../src/config';
-import { configProblems } from '../../test-support/config-problems';
+import { configProblems, malformedPem, rsaPair } from '../../test-support/config-problems';
 
-const publicKey = () =>
-  generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  }).publicKey;
+const publicKey = () => rsaPair().publicKey;
 
 const production = (overrides: Record<string, string> = {}) => ({
   NODE_ENV: 'production',
@@ -22,7 +16,7 @@ const problemsOf = (env: Record<string, string>) => configProblems(loadConfig, e
 
 describe('payment_gateway configuration', () => {
   test('when the public key is a malformed PEM, then a ConfigError names it', () => {
-    const broken = '-----BEGIN PUBLIC KEY-----\nbm9wZQ==\n-----END PUBLIC KEY-----\n';
+    const broken = malformedPem(publicKey());
     expect(problemsOf({ JWT_PUBLIC_KEY: broken })).toEqual([
       'JWT_PUBLIC_KEY: is not a valid PEM key',
     ]);

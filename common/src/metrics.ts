@@ -14,3 +14,22 @@ export function createServiceRegistry() {
   });
   return { registry, registers, httpRequestDuration };
 }
+
+/**
+ * One read shared by the gauges of a scrape: several gauges showing parts of one answer (a
+ * queue's attributes, a job's result) ask once, not once each. A scrape collects its gauges one
+ * after another without yielding to the event loop once the answer is in, so the answer is kept
+ * until the loop turns (setImmediate): a scrape of a later request reads afresh.
+ */
+export function sharedPerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    if (!pending) {
+      const current = read();
+      pending = current;
+      const forget = () => setImmediate(() => (pending = undefined));
+      current.then(forget, forget);
+    }
+    return pending;
+  };
+}

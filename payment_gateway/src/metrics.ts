@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createServiceRegistry } from '@marketplace/common';
+import { createServiceRegistry, sharedPerScrape } from '@marketplace/common';
 import { Counter, Gauge } from 'prom-client';
 import type { Histogram, Registry } from 'prom-client';
 import type { DrainHeartbeat } from './messaging/drain-heartbeat';
@@ -42,12 +42,14 @@ export function createMetrics(
   heartbeat: DrainHeartbeat,
 ): Metrics {
   const { registry, registers, httpRequestDuration } = createServiceRegistry();
+  // Depth and in-flight come from one GetQueueAttributes per scrape.
+  const queueCounts = sharedPerScrape(() => counts(sqs, queues.url()).catch(() => UNKNOWN));
   new Gauge({
     name: 'sqs_queue_depth',
     help: 'Messages waiting in the purchases queue (ApproximateNumberOfMessages)',
     registers,
     async collect() {
-      this.set((await counts(sqs, queues.url()).catch(() => UNKNOWN)).waiting);
+      this.set((await queueCounts()).waiting);
     },
   });
   new Gauge({
@@ -55,7 +57,7 @@ export function createMetrics(
     help: 'Messages received but not yet deleted (ApproximateNumberOfMessagesNotVisible)',
     registers,
     async collect() {
-      this.set((await counts(sqs, queues.url()).catch(() => UNKNOWN)).inFlight);
+      this.set((await queueCounts()).inFlight);
     },
   });
   new Gauge({

@@ -1,4 +1,5 @@
 import type { Worker } from 'bullmq';
+import { sharedPerScrape } from '@marketplace/common';
 import type { Logger } from '@marketplace/common';
 import { Gauge } from 'prom-client';
 import type { Registry } from 'prom-client';
@@ -71,7 +72,8 @@ export class ReconcileScheduler {
   private registerGauges(registry: Registry): void {
     const registers = [registry];
     // A scrape must not hang while Redis is away (BullMQ's connections wait for it): no value.
-    const summary = async () => {
+    // The three gauges share one read of the latest run.
+    const summary = sharedPerScrape(async () => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<undefined>((resolve) => {
         timer = setTimeout(() => resolve(undefined), SCRAPE_TIMEOUT_MS);
@@ -81,7 +83,7 @@ export class ReconcileScheduler {
       } finally {
         clearTimeout(timer);
       }
-    };
+    });
     new Gauge({
       name: 'reconciliation_drift_lines',
       help: 'Lines where the ledger differs from the sales, by kind, at the latest reconciliation',

@@ -1,5 +1,5 @@
 import { OutageProxy } from '../test-support/outage-proxy';
-import { recordFigures } from './support/figures';
+import { outcomeOf, recordFigures } from './support/figures';
 import { placePurchases, purchaseRequests, tally } from './support/load';
 import { expectZeroDrift, waitUntilSettled } from './support/reconciliation';
 import { metric, Scenario, setting, sleep } from './support/scenario';
@@ -61,11 +61,8 @@ test(`when the gateway's PostgreSQL is down for ${OUTAGE_S} s under load, then n
     faults_injected: `gateway database refused ${Math.round((upAt - downAt) / 1000)} s`,
     purchases_made: count,
     accepted: attempts.filter((a) => a.status === 201).length,
-    lost: check.lost,
-    duplicated: check.duplicated,
-    drift: check.drift,
+    ...outcomeOf(check),
     duration_s: Math.round((Date.now() - started) / 1000),
     dead_lettered: dlqAtEndOfOutage,
-    reconciler: check.reconciler,
   });
 });

@@ -1,5 +1,5 @@
 import { stopService } from '../test-support/service-process';
-import { recordFigures } from './support/figures';
+import { outcomeOf, recordFigures } from './support/figures';
 import { placePurchases, purchaseRequests, retryUntilPlaced, tally } from './support/load';
 import { expectZeroDrift, waitUntilSettled } from './support/reconciliation';
 import { Scenario, setting, sleep } from './support/scenario';
@@ -86,16 +86,13 @@ test('when every process gets SIGTERM under load, then in-flight requests finish
     faults_injected: `SIGTERM x${processes.length}, all stopped in ${stoppedMs} ms`,
     purchases_made: count,
     accepted: final.filter((a) => a.status === 201).length,
-    lost: check.lost,
-    duplicated: check.duplicated,
-    drift: check.drift,
+    ...outcomeOf(check),
     duration_s: Math.round((Date.now() - started) / 1000),
     stop_ms_shop_api_worker: exits.map((e) => e.ms),
     in_flight_at_sigterm_answered_201: inFlight.length,
     refused_or_reset_unprocessed: attempts.filter((a) => a.status !== 201).length,
     cut_after_commit: cut.length,
     retried_with_same_key: retried,
-    reconciler: check.reconciler,
   });
   // Last, so the figures above are kept either way. Stopping means taking no new requests,
   // also on the clients' open keep-alive connections, and finishing before the deadline (which

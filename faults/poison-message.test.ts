@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { stopService } from '../test-support/service-process';
-import { recordFigures } from './support/figures';
+import { outcomeOf, recordFigures } from './support/figures';
 import { placePurchases, purchaseRequests, tally } from './support/load';
 import { expectZeroDrift, waitUntilSettled } from './support/reconciliation';
 import { metric, Scenario, setting, waitFor } from './support/scenario';
@@ -64,10 +64,7 @@ test('when a poison message is ahead of valid ones, then it reaches the DLQ afte
     faults_injected: '1 invalid message (received 5 times, dead-lettered, redriven)',
     purchases_made: PURCHASES,
     accepted: attempts.filter((a) => a.status === 201).length,
-    lost: check.lost,
-    duplicated: check.duplicated,
-    drift: check.drift,
+    ...outcomeOf(check),
     duration_s: Math.round((Date.now() - started) / 1000),
-    reconciler: check.reconciler,
   });
 });

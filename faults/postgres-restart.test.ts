@@ -1,4 +1,4 @@
-import { recordFigures } from './support/figures';
+import { outcomeOf, recordFigures } from './support/figures';
 import { placePurchases, purchaseRequests, retryUntilPlaced, tally } from './support/load';
 import { expectZeroDrift, waitUntilSettled } from './support/reconciliation';
 import { Scenario, setting, sleep } from './support/scenario';
@@ -63,14 +63,11 @@ test(`when PostgreSQL is down for ${DOWN_S} s under purchase load, then clients 
     faults_injected: `PostgreSQL down ${Math.round((upAt - downAt) / 1000)} s (fast shutdown)`,
     purchases_made: count,
     accepted: final.filter((a) => a.status === 201).length,
-    lost: check.lost,
-    duplicated: check.duplicated,
-    drift: check.drift,
+    ...outcomeOf(check),
     duration_s: Math.round((Date.now() - started) / 1000),
     max_latency_during_fault_ms: Math.max(0, ...duringOutage.map((a) => a.ms)),
     refused_503: refused.length,
     retried_with_same_key: retried,
     half_written: check.halfWritten,
-    reconciler: check.reconciler,
   });
 });

@@ -1,4 +1,4 @@
-import { recordFigures } from './support/figures';
+import { outcomeOf, recordFigures } from './support/figures';
 import { placePurchases, purchaseRequests, tally } from './support/load';
 import { expectZeroDrift, ledgerLines, waitUntilSettled } from './support/reconciliation';
 import { metric, Scenario, setting, sleep, waitFor } from './support/scenario';
@@ -57,12 +57,9 @@ async function drainThrough(id: string, fault: string, inject: (s: Scenario) => 
     faults_injected: fault,
     purchases_made: PURCHASES,
     accepted: attempts.filter((a) => a.status === 201).length,
-    lost: check.lost,
-    duplicated: check.duplicated,
-    drift: check.drift,
+    ...outcomeOf(check),
     duration_s: Math.round((Date.now() - started) / 1000),
     booking_resumed_after_ms: resumedAfterMs,
-    reconciler: check.reconciler,
   });
 }
 

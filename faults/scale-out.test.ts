@@ -1,4 +1,4 @@
-import { recordFigures } from './support/figures';
+import { outcomeOf, recordFigures } from './support/figures';
 import { cancelPurchases, placePurchases, purchaseRequests, tally } from './support/load';
 import { expectZeroDrift, waitUntilSettled } from './support/reconciliation';
 import { metric, Scenario, setting } from './support/scenario';
@@ -48,12 +48,9 @@ test(`when 2 ecommerce processes (two relays) and 3 payment_gateway workers take
     purchases_made: PURCHASES,
     accepted: attempts.filter((a) => a.status === 201).length,
     cancelled: toCancel.length,
-    lost: check.lost,
-    duplicated: check.duplicated,
-    drift: check.drift,
+    ...outcomeOf(check),
     duration_s: Math.round((Date.now() - started) / 1000),
     published_per_relay: published,
     booked_per_worker: booked,
-    reconciler: check.reconciler,
   });
 });

@@ -1,6 +1,6 @@
 import { SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { stopService } from '../test-support/service-process';
-import { recordFigures } from './support/figures';
+import { outcomeOf, recordFigures } from './support/figures';
 import { placePurchases, purchaseRequests, tally } from './support/load';
 import { expectZeroDrift, ledgerLines, waitUntilSettled } from './support/reconciliation';
 import { metric, Scenario, setting, waitFor } from './support/scenario';
@@ -72,11 +72,8 @@ test('when the drain worker is killed with SIGKILL between the ledger commit and
     faults_injected: `1 SIGKILL with ${heldEntries} booked messages undeleted`,
     purchases_made: PURCHASES,
     accepted: attempts.filter((a) => a.status === 201).length,
-    lost: check.lost,
-    duplicated: check.duplicated,
-    drift: check.drift,
+    ...outcomeOf(check),
     duration_s: Math.round((Date.now() - started) / 1000),
     redelivered_duplicates_skipped: duplicatesSkipped,
-    reconciler: check.reconciler,
   });
 });

@@ -22,6 +22,19 @@ export interface ScenarioFigures {
   [detail: string]: unknown;
 }
 
+/** What every scenario reports from its zero-drift check. */
+export const outcomeOf = (check: {
+  lost: number;
+  duplicated: number;
+  drift: number;
+  reconciler: string;
+}) => ({
+  lost: check.lost,
+  duplicated: check.duplicated,
+  drift: check.drift,
+  reconciler: check.reconciler,
+});
+
 /** Merges one scenario's figures into the file (keyed by its id), keeping the others'. */
 export function recordFigures(id: string, figures: ScenarioFigures): void {
   let all: { machine?: string; scenarios: Record<string, unknown> } = { scenarios: {} };

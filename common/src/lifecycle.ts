@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from './logger';
 
 /**
@@ -81,17 +81,37 @@ export function exitOnFatalErrors(logger: Logger): void {
   process.on('unhandledRejection', die('unhandled rejection'));
 }
 
+const inFlight = new WeakMap<Server, Set<ServerResponse>>();
+
+/**
+ * An HTTP server for a service: like `http.createServer`, and it knows its responses in
+ * flight, so that `closeServer` can end their keep-alive connections too.
+ */
+export function createHttpServer(handler: RequestListener): Server {
+  const server = createServer(handler);
+  const responses = new Set<ServerResponse>();
+  inFlight.set(server, responses);
+  server.prependListener('request', (_req, res) => {
+    responses.add(res);
+    res.once('close', () => responses.delete(res));
+  });
+  return server;
+}
+
 /**
  * Closes an HTTP server: no new connections, idle keep-alives dropped, in-flight requests
  * finish. A client that keeps sending on its open keep-alive connection would hold the server
- * open until the shutdown deadline: from now on every response says `Connection: close`, so
- * each connection ends after the request it is serving.
+ * open until the shutdown deadline: from now on every response (those in flight whose headers
+ * are not sent yet, and every later one) says `Connection: close`, so each connection ends
+ * after the request it is serving.
  */
 export function closeServer(server: Server): Promise<void> {
+  const closeAfterResponse = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  };
   return new Promise((resolve) => {
-    server.prependListener('request', (_req, res) => {
-      if (!res.headersSent) res.setHeader('Connection', 'close');
-    });
+    inFlight.get(server)?.forEach(closeAfterResponse);
+    server.prependListener('request', (_req, res) => closeAfterResponse(res));
     server.close(() => resolve());
     server.closeIdleConnections();
   });

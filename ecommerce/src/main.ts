@@ -1,6 +1,6 @@
-import { createServer } from 'node:http';
 import {
   closeServer,
+  createHttpServer,
   configOrExit,
   createLogger,
   createSnsClient,
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const sequelize = await prepareDatabase(config.databaseUrl, logger);
   const sns = createSnsClient(config.aws);
   const services = createServices({ config, logger, sequelize, sns });
-  const server = createServer(createApp(services));
+  const server = createHttpServer(createApp(services));
   services.relay.start();
   server.listen(config.port, config.host, () => {
     logger.info({ url: `http://${config.host}:${config.port}` }, 'ecommerce listening');

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
-import { closeServer } from '@marketplace/common';
+import { closeServer, createHttpServer } from '@marketplace/common';
 
 /**
  * common/src/lifecycle.ts in a process of its own (signals and exit codes cannot be tested
@@ -177,9 +177,17 @@ describe('exitOnFatalErrors', () => {
 });
 
 describe('closeServer', () => {
-  test('when a keep-alive client keeps sending, then the server still closes at once, ending each connection after its request', async () => {
-    const server = http.createServer((_req, res) => {
-      setTimeout(() => res.end('ok'), 20);
+  test('when keep-alive clients keep sending, then the server still closes at once, ending each connection after its request', async () => {
+    let serving = 0;
+    let closing = false;
+    const connectionAfterClose: unknown[] = [];
+    const server = createHttpServer((_req, res) => {
+      serving += 1;
+      setTimeout(() => {
+        serving -= 1;
+        res.end('ok');
+        if (closing) connectionAfterClose.push(res.getHeader('connection'));
+      }, 50);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
@@ -198,10 +206,13 @@ describe('closeServer', () => {
     const clients = [0, 1, 2, 3].map(async () => {
       while (sending) seen.push(await get());
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(seen).toContain('keep-alive');
+    // Close while requests are being served on kept-alive connections.
+    while (!seen.includes('keep-alive') || serving === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
 
     const started = Date.now();
+    closing = true;
     await closeServer(server);
     const closedIn = Date.now() - started;
     sending = false;
@@ -209,5 +220,8 @@ describe('closeServer', () => {
     agent.destroy();
     expect(closedIn).toBeLessThan(1000);
     expect(seen).toContain('close');
+    // Those in flight when the close began too, not only the requests that came after.
+    expect(connectionAfterClose.length).toBeGreaterThan(0);
+    expect(new Set(connectionAfterClose)).toEqual(new Set(['close']));
   });
 });

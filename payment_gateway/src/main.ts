@@ -1,6 +1,6 @@
-import { createServer } from 'node:http';
 import {
   closeServer,
+  createHttpServer,
   configOrExit,
   createLogger,
   createSqsClient,
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
 
   // A worker-only process (RUN_MODE=worker) still serves health, readiness and its metrics.
   const drains = config.runMode !== 'api';
-  const server = createServer(
+  const server = createHttpServer(
     createApp(services, { serveApi: config.runMode !== 'worker', drains }),
   );
   if (drains) {

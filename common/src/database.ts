@@ -135,6 +135,12 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   return constraint === undefined || e.original.constraint === constraint;
 }
 
+/** PostgreSQL CHECK constraint violation on the named constraint. */
+export function isCheckViolation(error: unknown, constraint: string): boolean {
+  const e = error as { original?: { code?: string; constraint?: string } };
+  return e?.original?.code === '23514' && e.original.constraint === constraint;
+}
+
 /** One page of a query plus the total row count, for `limit`/`offset` lists with X-Total-Count. */
 export async function selectPage<T extends object>(
   sequelize: Sequelize,

@@ -3,7 +3,10 @@ import { QueryTypes } from 'sequelize';
 import request from 'supertest';
 import { admin, createProduct, createSeller, customer, validCard } from './support/actors';
 import type { Actor } from './support/actors';
-import { startTestApp } from './support/test-app';
+import { startTestApp, testEnv } from './support/test-app';
+import { createSequelize } from '@marketplace/common';
+import type { PurchaseEvent } from '@marketplace/common';
+import { PurchaseRepository } from '../src/data/purchase-repository';
 import type { TestApp } from './support/test-app';
 
 let t: TestApp;
@@ -174,6 +177,60 @@ describe('POST /purchase', () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(10);
     expect(statuses.filter((s) => s === 409)).toHaveLength(20);
     expect(await stockOf(p.productId)).toBe(0);
+  });
+
+  test('when buyers of the same two limited products list them in opposite orders, then every sale goes through without a deadlock', async () => {
+    const a = await product({ stock: 100 });
+    const b = await product({ stock: 100 });
+    const buyers = await Promise.all(Array.from({ length: 20 }, () => customer(t.app)));
+    const results = await Promise.all(
+      buyers.map((buyer, i) => {
+        const lines = [{ product_id: a.productId }, { product_id: b.productId }];
+        return buy(buyer, i % 2 === 0 ? lines : lines.reverse());
+      }),
+    );
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 201));
+    expect([await stockOf(a.productId), await stockOf(b.productId)]).toEqual([80, 80]);
+  });
+
+  test('when stock ran out after the order was priced, then the write takes nothing and stores nothing', async () => {
+    const plenty = await product({ stock: 10 });
+    const scarce = await product({ stock: 1 });
+    const buyer = await customer(t.app);
+    const sequelize = createSequelize(testEnv().DATABASE_URL!);
+    try {
+      const items = [plenty, scarce].map((p) => ({
+        productId: p.productId,
+        sellerId: p.sellerId,
+        title: 'priced when there was stock',
+        quantity: 2,
+        unitPrice: 100,
+        subtotal: 200,
+      }));
+      const purchase = {
+        id: randomUUID(),
+        userId: buyer.userId,
+        status: 'placed' as const,
+        totalPrice: 400,
+        currency: 'BRL',
+        card: { brand: 'visa', last4: '1111', holderName: 'A', expMonth: 12, expYear: 2049 },
+        idempotencyKey: null,
+        requestHash: null,
+        items,
+        createdAt: new Date(),
+      };
+      const event = { event_id: randomUUID() } as PurchaseEvent;
+      expect(await new PurchaseRepository(sequelize).place(purchase, event)).toBe(false);
+      const [stored] = await sequelize.query<{ n: string }>(
+        `SELECT (SELECT count(*) FROM purchases WHERE id = :id)
+              + (SELECT count(*) FROM outbox_events WHERE purchase_id = :id) AS n`,
+        { replacements: { id: purchase.id }, type: QueryTypes.SELECT },
+      );
+      expect(Number(stored!.n)).toBe(0);
+    } finally {
+      await sequelize.close();
+    }
+    expect([await stockOf(plenty.productId), await stockOf(scarce.productId)]).toEqual([10, 1]);
   });
 
   test('when the same Idempotency-Key is sent twice, then one purchase, answered twice with 201', async () => {

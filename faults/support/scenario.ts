@@ -50,14 +50,17 @@ export class Scenario {
     readonly sqs: SQSClient,
     private readonly sns: SNSClient,
   ) {
-    this.bullPrefix = unique(`faults-${name}`);
+    this.bullPrefix = unique(name);
     this.ecommerce = createSequelize(ecommerceDbUrl);
     this.payments = createSequelize(paymentsDbUrl);
   }
 
-  static async open(name: string): Promise<Scenario> {
+  /** In the fault suite's own PostgreSQL cluster unless another (`make bench`: the shared one). */
+  static async open(
+    name: string,
+    postgres: PostgresCluster = PostgresCluster.fromEnv(),
+  ): Promise<Scenario> {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-    const postgres = PostgresCluster.fromEnv();
     const suffix = process.env.TEST_DB_SUFFIX ?? '';
     const ecommerceDbUrl = `${postgres.url}/ecommerce_${name}${suffix}`;
     const paymentsDbUrl = `${postgres.url}/payments_${name}${suffix}`;

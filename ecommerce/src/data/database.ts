@@ -5,6 +5,7 @@ import { migrations } from './migrations';
 
 export {
   createSequelize,
+  isCheckViolation,
   isUniqueViolation,
   selectPage,
   selectRows,

@@ -1,4 +1,4 @@
-import type { Sequelize } from 'sequelize';
+import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Transaction } from './database';
 import { selectPage, selectRows, writeRows } from './database';
 import type { Page, PageRequest } from './pagination';
@@ -35,13 +35,27 @@ const SELECT_PRODUCTS = `
   SELECT p.id, p.title, p.price, p.stock, p.created_at, s.id AS seller_id, s.name AS seller_name
   FROM products p JOIN sellers s ON s.id = p.seller_id`;
 
-/** What a sale takes from a product row at the moment the stock is reserved. */
-export interface ReservedProduct {
+/** A product as a sale prices it: read without a lock (the sale's one statement takes the stock). */
+export interface ProductForSale {
   id: string;
   title: string;
   price: number;
   sellerId: string;
+  /** NULL: unlimited. */
+  stock: number | null;
 }
+
+interface ProductForSaleRow {
+  id: string;
+  title: string;
+  price: number;
+  seller_id: string;
+  stock: number | null;
+}
+
+/** The first of a sale's two statements (`make bench` runs it too, as part of the ceiling). */
+export const PRODUCTS_FOR_SALE_SQL =
+  'SELECT id, title, price, seller_id, stock FROM products WHERE id = ANY ($1::uuid[])';
 
 export class ProductRepository {
   constructor(private readonly sequelize: Sequelize) {}
@@ -83,35 +97,18 @@ export class ProductRepository {
     return { items: rows.map(toProduct), total };
   }
 
-  async existingIds(ids: string[], transaction?: Transaction): Promise<Set<string>> {
-    const rows = await selectRows<{ id: string }>(
-      this.sequelize,
-      'SELECT id FROM products WHERE id IN (:ids)',
-      { ids },
-      transaction,
+  /** The products of an order as they are now; unknown ids are simply absent. */
+  async forSale(ids: string[]): Promise<Map<string, ProductForSale>> {
+    const rows = await this.sequelize.query<ProductForSaleRow>(PRODUCTS_FOR_SALE_SQL, {
+      bind: [ids],
+      type: QueryTypes.SELECT,
+    });
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        { id: row.id, title: row.title, price: row.price, sellerId: row.seller_id, stock: row.stock },
+      ]),
     );
-    return new Set(rows.map((r) => r.id));
-  }
-
-  /**
-   * Takes `quantity` from the product's stock in one conditional UPDATE, so concurrent buyers
-   * can never oversell; unlimited stock (NULL) stays NULL. Returns the product as sold, or
-   * undefined when there is not enough stock. The row stays locked until the transaction ends.
-   */
-  async reserve(
-    id: string,
-    quantity: number,
-    transaction: Transaction,
-  ): Promise<ReservedProduct | undefined> {
-    const [row] = await writeRows<{ id: string; title: string; price: number; seller_id: string }>(
-      this.sequelize,
-      `UPDATE products SET stock = stock - :quantity
-       WHERE id = :id AND (stock IS NULL OR stock >= :quantity)
-       RETURNING id, title, price, seller_id`,
-      { id, quantity },
-      transaction,
-    );
-    return row && { id: row.id, title: row.title, price: row.price, sellerId: row.seller_id };
   }
 
   /** Gives stock back (a cancelled purchase); unlimited stock stays unlimited. */

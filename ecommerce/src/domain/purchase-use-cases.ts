@@ -6,7 +6,6 @@ import type { OutboxRepository } from '../data/outbox-repository';
 import type { Page, PageRequest } from '../data/pagination';
 import type { ProductRepository } from '../data/product-repository';
 import type {
-  NewPurchase,
   Purchase,
   PurchaseItem,
   PurchaseRepository,
@@ -84,9 +83,9 @@ export class PurchaseUseCases {
   ) {}
 
   /**
-   * Places a purchase: replay an earlier result for the same Idempotency-Key, check that every
-   * product exists, reserve stock, price the lines from the products as they are now, and write
-   * purchase + items + `order_placed` outbox event in one transaction. SNS is not waited for.
+   * Places a purchase: replay an earlier result for the same Idempotency-Key, price the lines
+   * from the products as they are now, then write stock, purchase, items and the `order_placed`
+   * outbox event in one statement (one round trip; see placeStatement). SNS is not waited for.
    */
   async place(principal: Principal, input: PlacePurchase): Promise<PurchaseOutcome> {
     const lines = mergeLines(input.lines);
@@ -95,26 +94,24 @@ export class PurchaseUseCases {
       const earlier = await this.replay(principal.userId, input.idempotencyKey, requestHash);
       if (earlier) return { purchase: earlier };
     }
+    const items = await this.price(lines);
+    const purchase = this.newPurchase(principal, input, items, requestHash);
+    const event = eventFor(purchase, 'order_placed', purchase.createdAt);
+    let placed: boolean;
     try {
-      const outcome = await this.inTransaction(async (transaction) => {
-        await this.checkProductsExist(lines, transaction);
-        const items = await this.reserveStock(lines, transaction);
-        const purchase = await this.write(principal, input, items, requestHash, transaction);
-        const event = eventFor(purchase, 'order_placed', purchase.createdAt);
-        await this.outbox.add(event, transaction);
-        return { purchase, eventId: event.event_id };
-      });
-      this.relay.nudge();
-      return outcome;
+      placed = await this.purchases.place(purchase, event);
     } catch (error) {
-      // A concurrent request with the same key may have won the race (we then hit its unique
-      // key, or the stock it took): answer as it did.
+      // A concurrent request with the same key may have won the race (we then hit its
+      // unique key): answer as it did.
       if (input.idempotencyKey) {
         const earlier = await this.replay(principal.userId, input.idempotencyKey, requestHash);
         if (earlier) return { purchase: earlier };
       }
       throw error;
     }
+    if (!placed) throw new AppError('conflict', 'Not enough stock left for this order.');
+    this.relay.nudge();
+    return { purchase, eventId: event.event_id };
   }
 
   async get(principal: Principal, id: string): Promise<Purchase> {
@@ -169,10 +166,14 @@ export class PurchaseUseCases {
     return earlier;
   }
 
-  private async checkProductsExist(lines: OrderLine[], transaction: Transaction): Promise<void> {
+  /**
+   * The lines priced from the products as they are now (422 for unknown products). Stock is
+   * checked here only to refuse early; the write itself is what guarantees no oversell.
+   */
+  private async price(lines: OrderLine[]): Promise<PurchaseItem[]> {
     const ids = lines.map((l) => l.productId);
-    const existing = await this.products.existingIds(ids, transaction);
-    const unknown = ids.filter((id) => !existing.has(id));
+    const products = await this.products.forSale(ids);
+    const unknown = ids.filter((id) => !products.has(id));
     if (unknown.length > 0) {
       throw new AppError(
         'unprocessable',
@@ -183,43 +184,34 @@ export class PurchaseUseCases {
         })),
       );
     }
-  }
-
-  /** Reserves in product-id order so concurrent multi-product purchases cannot deadlock. */
-  private async reserveStock(
-    lines: OrderLine[],
-    transaction: Transaction,
-  ): Promise<PurchaseItem[]> {
-    const items = new Map<string, PurchaseItem>();
-    const ordered = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
-    for (const line of ordered) {
-      const product = await this.products.reserve(line.productId, line.quantity, transaction);
-      if (!product) {
+    return lines.map((line) => {
+      const product = products.get(line.productId)!;
+      if (product.stock !== null && product.stock < line.quantity) {
         throw new AppError('conflict', `Not enough stock of product ${line.productId}.`);
       }
-      items.set(line.productId, {
+      return {
         productId: product.id,
         sellerId: product.sellerId,
         title: product.title,
         quantity: line.quantity,
         unitPrice: product.price,
         subtotal: product.price * line.quantity,
-      });
-    }
-    return lines.map((line) => items.get(line.productId)!);
+      };
+    });
   }
 
-  private async write(
+  /** The purchase as it will be stored, stamped now (the event's `purchase_date` is the same instant). */
+  private newPurchase(
     principal: Principal,
     input: PlacePurchase,
     items: PurchaseItem[],
     requestHash: string,
-    transaction: Transaction,
-  ): Promise<Purchase> {
+  ): Purchase {
     const expiry = parseExpiry(input.card.expDate)!;
-    const purchase: NewPurchase = {
+    return {
       id: randomUUID(),
       userId: principal.userId,
+      username: principal.username,
       status: 'placed',
       totalPrice: items.reduce((sum, item) => sum + item.subtotal, 0),
       currency: this.currency,
@@ -233,9 +225,9 @@ export class PurchaseUseCases {
       idempotencyKey: input.idempotencyKey ?? null,
       requestHash: input.idempotencyKey ? requestHash : null,
       items,
+      createdAt: new Date(),
+      cancelledAt: null,
     };
-    const createdAt = await this.purchases.insert(purchase, transaction);
-    return { ...purchase, username: principal.username, createdAt, cancelledAt: null };
   }
 }
 

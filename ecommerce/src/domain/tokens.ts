@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Principal } from '@marketplace/common';
 
@@ -11,6 +12,9 @@ export interface IssuedToken {
 
 /** Signs RS256 tokens with the claims payment_gateway verifies (see common/auth-token). */
 export class TokenService {
+  /** Parsed once, not on every login. */
+  private readonly privateKey: KeyObject;
+
   constructor(
     private readonly keys: {
       privateKey: string;
@@ -18,7 +22,9 @@ export class TokenService {
       issuer: string;
       audience: string;
     },
-  ) {}
+  ) {
+    this.privateKey = createPrivateKey(keys.privateKey);
+  }
 
   issue(principal: Principal): IssuedToken {
     const token = jwt.sign(
@@ -27,7 +33,7 @@ export class TokenService {
         role: principal.role,
         ...(principal.sellerId ? { seller_id: principal.sellerId } : {}),
       },
-      this.keys.privateKey,
+      this.privateKey,
       {
         algorithm: 'RS256',
         expiresIn: this.keys.ttlSeconds,

@@ -1,5 +1,5 @@
 import type { Logger } from '@marketplace/common';
-import type { OutboxRepository } from '../data/outbox-repository';
+import type { OutboxEvent, OutboxRepository } from '../data/outbox-repository';
 import type { Metrics } from '../metrics';
 import type { SnsPublisher } from './sns-publisher';
 import { MAX_BATCH } from './sns-publisher';
@@ -10,6 +10,8 @@ export interface RelayOptions {
   retentionDays: number;
   pruneIntervalMs: number;
   leaseSeconds: number;
+  /** PublishBatch calls (of up to 10 events) in flight at once: one lease takes this many batches. */
+  batchesInFlight: number;
   baseBackoffMs: number;
   maxBackoffMs: number;
 }
@@ -19,6 +21,7 @@ export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
   retentionDays: 7,
   pruneIntervalMs: 3_600_000,
   leaseSeconds: 30,
+  batchesInFlight: 10,
   baseBackoffMs: 500,
   maxBackoffMs: 30_000,
 };
@@ -26,7 +29,9 @@ export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
 /**
  * Publishes committed outbox events to SNS. Nudged right after a purchase commits, and sweeps
  * every second for anything left behind (failures, other instances' crashes). One pass runs at
- * a time per instance; several instances share the work through leases.
+ * a time per instance; several instances share the work through leases. A pass leases up to
+ * `batchesInFlight` x 10 events, publishes them as that many PublishBatch calls at once and
+ * marks them published in one statement: one batch at a time left it waiting on SNS.
  */
 export class OutboxRelay {
   private readonly options: RelayOptions;
@@ -93,31 +98,34 @@ export class OutboxRelay {
   private async drain(): Promise<void> {
     try {
       // Full batches mean there may be more behind them.
-      while (!this.stopped && (await this.publishBatch()) === MAX_BATCH);
+      const full = MAX_BATCH * this.options.batchesInFlight;
+      while (!this.stopped && (await this.publishLease(full)) === full);
     } catch (error) {
       this.logger.error({ err: error }, 'outbox relay pass failed');
     }
   }
 
-  private async publishBatch(): Promise<number> {
-    const events = await this.outbox.lease(MAX_BATCH, this.options.leaseSeconds);
+  /** Publishes one lease of up to `limit` events; returns how many went out if none failed. */
+  private async publishLease(limit: number): Promise<number> {
+    const events = await this.outbox.lease(limit, this.options.leaseSeconds);
     if (events.length === 0) return 0;
-    const result = await this.publisher.publish(events);
-    for (const id of result.published) {
-      const event = events.find((e) => e.id === id);
+    const batches: OutboxEvent[][] = [];
+    for (let i = 0; i < events.length; i += MAX_BATCH) batches.push(events.slice(i, i + MAX_BATCH));
+    const results = await Promise.all(batches.map((batch) => this.publisher.publish(batch)));
+    const published = results.flatMap((result) => result.published);
+    const failed = results.flatMap((result) => result.failed);
+    const byId = new Map(events.map((event) => [event.id, event]));
+    for (const id of published) {
+      const payload = byId.get(id)?.payload;
       this.logger.info(
-        {
-          event_id: id,
-          event_type: event?.payload.event_type,
-          purchase_id: event?.payload.purchase_id,
-        },
+        { event_id: id, event_type: payload?.event_type, purchase_id: payload?.purchase_id },
         'event published',
       );
     }
-    await this.outbox.markPublished(result.published);
-    this.metrics.eventsPublished.inc(result.published.length);
-    for (const failure of result.failed) {
-      const attempts = events.find((e) => e.id === failure.id)?.attempts ?? 1;
+    await this.outbox.markPublished(published);
+    this.metrics.eventsPublished.inc(published.length);
+    for (const failure of failed) {
+      const attempts = byId.get(failure.id)?.attempts ?? 1;
       const delayMs = this.backoff(attempts);
       await this.outbox.markFailed(failure.id, failure.error, delayMs);
       this.metrics.publishFailures.inc();
@@ -126,7 +134,7 @@ export class OutboxRelay {
         'event not published; will retry',
       );
     }
-    return result.failed.length > 0 ? 0 : events.length;
+    return failed.length > 0 ? 0 : events.length;
   }
 
   /** Exponential (0.5 s, 1 s, 2 s, ... capped), each wait jittered between half and all of its step. */

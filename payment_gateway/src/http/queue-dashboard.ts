@@ -1,7 +1,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { AppError, bearerToken, verifyToken } from '@marketplace/common';
+import { AppError, bearerToken, tokenVerifier } from '@marketplace/common';
 import type { TokenVerification } from '@marketplace/common';
 import type { Queue } from 'bullmq';
 import { Router } from 'express';
@@ -21,6 +21,7 @@ function cookieToken(header: string | undefined): string | undefined {
  * scoped to the dashboard.
  */
 function adminOnly(verification: TokenVerification): RequestHandler {
+  const verify = tokenVerifier(verification);
   return (req, res, next) => {
     const fromQuery = typeof req.query.token === 'string' ? req.query.token : undefined;
     const token =
@@ -30,7 +31,7 @@ function adminOnly(verification: TokenVerification): RequestHandler {
         'unauthorized',
         'An admin token is required (Authorization header or ?token=).',
       );
-    const principal = verifyToken(verification, token);
+    const principal = verify(token);
     if (principal.role !== 'admin')
       throw new AppError('forbidden', 'The queue dashboard is for admins.');
     if (fromQuery) {

@@ -1,0 +1,439 @@
+import autocannon from 'autocannon';
+import type { Instance, Result } from 'autocannon';
+import { QueryTypes } from 'sequelize';
+import { PostgresCluster } from '../faults/support/infrastructure';
+import { Scenario, sleep, waitFor } from '../faults/support/scenario';
+import type { Buyer } from '../faults/support/scenario';
+import { peakRssMb } from './process-stats';
+import { measureRawCeiling } from './raw-purchase';
+import { dropDatabase } from '../test-support/database';
+import type { BenchContext, BenchStep, StepResult } from './types';
+
+/**
+ * Steps 1-4 and 7 of `make bench`: POST /purchase against the real services (ecommerce, and the
+ * payment gateway draining behind it), each figure next to its ceiling measured in the same run.
+ */
+
+const CONNECTIONS = 50;
+const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 10);
+const SPREAD_PRODUCTS = 200;
+const LIMITED_STOCK = 10_000;
+const E2E_PURCHASES = Number(process.env.BENCH_E2E_PURCHASES ?? 2000);
+const E2E_RATE = 100;
+const RELAY_EVENTS = 20_000;
+const CARD = {
+  card_number: '4111111111111111',
+  cvv: '123',
+  card_holder_name: 'Bench',
+  exp_date: '12/49',
+};
+
+interface Catalogue {
+  spread: string[];
+  hot: string;
+  limited: string;
+  sellerOf: Map<string, string>;
+}
+
+const body = (productId: string, quantity = 1) =>
+  JSON.stringify({ products: [{ product_id: productId, quantity }], credit_card: CARD });
+
+async function api<T>(url: string, path: string, payload: unknown, token?: string): Promise<T> {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(payload),
+  });
+  if (res.status >= 300) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Two sellers, the spread products, one hot product without a stock limit, one with. */
+async function catalogue(shopUrl: string, admin: string): Promise<Catalogue> {
+  const sellers = await Promise.all(
+    ['Bench A', 'Bench B'].map((name) =>
+      api<{ seller_id: string }>(shopUrl, '/seller', { name }, admin),
+    ),
+  );
+  const sellerOf = new Map<string, string>();
+  const product = async (title: string, sellerId: string, stock?: number) => {
+    const { product_id } = await api<{ product_id: string }>(
+      shopUrl,
+      '/products',
+      { title, price: 1000 + sellerOf.size, seller_id: sellerId, ...(stock ? { stock } : {}) },
+      admin,
+    );
+    sellerOf.set(product_id, sellerId);
+    return product_id;
+  };
+  const spread: string[] = [];
+  for (let i = 0; i < SPREAD_PRODUCTS; i++) {
+    spread.push(await product(`Spread ${i}`, sellers[i % 2]!.seller_id));
+  }
+  const hot = await product('Hot, unlimited', sellers[0]!.seller_id);
+  const limited = await product('Hot, limited', sellers[1]!.seller_id, LIMITED_STOCK);
+  return { spread, hot, limited, sellerOf };
+}
+
+interface Round {
+  result: Result;
+  /** [seconds since start, p99 ms of the responses in that second]. */
+  p99BySecond: [number, number][];
+  /** When the last 201 came back, ms after the start (limited stock sells out before the end). */
+  lastCreatedMs: number;
+}
+
+/** One autocannon round: each connection is a buyer of its own; `pick` chooses the product. */
+async function round(
+  shopUrl: string,
+  buyers: Buyer[],
+  pick: () => string,
+  options: { seconds: number; overallRate?: number },
+): Promise<Round> {
+  const started = Date.now();
+  const bySecond = new Map<number, number[]>();
+  let lastCreatedMs = 0;
+  let client = 0;
+  let finished!: (result: Result) => void;
+  let failed!: (error: unknown) => void;
+  const done = new Promise<Result>((resolve, reject) => {
+    finished = resolve;
+    failed = reject;
+  });
+  const instance: Instance = autocannon(
+    {
+      url: `${shopUrl}/purchase`,
+      method: 'POST',
+      connections: CONNECTIONS,
+      duration: options.seconds,
+      ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+      headers: { 'content-type': 'application/json' },
+      setupClient: (c) => {
+        c.setHeaders({
+          'content-type': 'application/json',
+          authorization: `Bearer ${buyers[client++ % buyers.length]!.token}`,
+        });
+      },
+      requests: [{ setupRequest: (request) => ({ ...request, body: body(pick()) }) }],
+    },
+    (error, result) => (error ? failed(error) : finished(result)),
+  );
+  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    const elapsed = Date.now() - started;
+    const second = Math.floor(elapsed / 1000);
+    const list = bySecond.get(second) ?? [];
+    list.push(responseTime);
+    bySecond.set(second, list);
+    if (statusCode === 201) lastCreatedMs = elapsed;
+  });
+  const result = await done;
+  const p99BySecond = [...bySecond]
+    .sort(([a], [b]) => a - b)
+    .map(([second, times]): [number, number] => [second, percentile(times, 0.99)]);
+  return { result, p99BySecond, lastCreatedMs };
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+}
+
+const created = (round: Round) => round.result['2xx'];
+const ratePerSecond = (round: Round, seconds: number) => created(round) / seconds;
+const latency = (round: Round) =>
+  `p50 ${round.result.latency.p50} / p99 ${round.result.latency.p99} / p99.9 ${round.result.latency.p99_9} ms`;
+const errors = (round: Round) =>
+  `${round.result.non2xx} non-2xx, ${round.result.errors} errors, ${round.result.timeouts} timeouts`;
+
+export const benchPurchase: BenchStep = async (context: BenchContext): Promise<StepResult> => {
+  const port = Number(new URL(context.postgresUrl).port || 5432);
+  const scenario = await Scenario.open('bench', new PostgresCluster('(shared)', port));
+  try {
+    return await measure(context, scenario);
+  } finally {
+    await scenario.close();
+    await dropBenchDatabases(scenario);
+  }
+};
+
+async function dropBenchDatabases(scenario: Scenario): Promise<void> {
+  await dropDatabase(scenario.ecommerceDbUrl);
+  await dropDatabase(scenario.paymentsDbUrl);
+}
+
+async function measure(context: BenchContext, scenario: Scenario): Promise<StepResult> {
+  // What `make run` runs: development defaults, info logs.
+  const production = { NODE_ENV: 'development', LOG_LEVEL: 'info', BCRYPT_ROUNDS: '10' };
+  const shop = await scenario.startShop(production);
+  const gateway = await scenario.startGateway({ ...production, POLL_INTERVAL_MS: '1000' });
+  const admin = (
+    await api<{ token: string }>(shop.url, '/login', {
+      username: 'mayara',
+      password: 'mayara123',
+    })
+  ).token;
+  const products = await catalogue(shop.url, admin);
+  const buyers = await scenario.buyers(shop.url, 10);
+  const rows: [string, string][] = [];
+  const figures: Record<string, number> = {};
+
+  context.log(`raw purchase SQL ceiling (node-postgres, pool 10, ${CONNECTIONS} in flight)`);
+  const raw = await measureRawCeiling(scenario.ecommerceDbUrl, {
+    products: products.spread,
+    userId: await userIdOf(scenario, buyers[0]!.username),
+    inFlight: CONNECTIONS,
+    seconds: ROUND_SECONDS,
+  });
+  rows.push(['raw purchase SQL, spread', `${raw.toFixed(0)} /s`]);
+  await settle(scenario);
+
+  context.log('warm-up round (not counted)');
+  await round(shop.url, buyers, () => products.spread[0]!, { seconds: 3 });
+  await settle(scenario);
+
+  // Each round starts level: what the previous one left to publish and book is done first.
+  const measured = async (what: string, pick: () => string, overallRate?: number) => {
+    context.log(`POST /purchase ${what}`);
+    const result = await round(shop.url, buyers, pick, {
+      seconds: ROUND_SECONDS,
+      ...(overallRate ? { overallRate } : {}),
+    });
+    await settle(scenario);
+    return result;
+  };
+  let next = 0;
+  const backlog = sampleBacklog(scenario);
+  const spread = await measured(
+    `spread over ${SPREAD_PRODUCTS} products`,
+    () => products.spread[next++ % products.spread.length]!,
+  );
+  const relayDuringLoad = await backlog.stop();
+  const hot = await measured('one hot product, unlimited stock', () => products.hot);
+  const limited = await measured(
+    `one hot product, ${LIMITED_STOCK} in stock`,
+    () => products.limited,
+  );
+  const halfRate = Math.max(1, Math.floor(ratePerSecond(hot, ROUND_SECONDS) / 2));
+  const half = await measured(
+    `one hot product at half that rate (${halfRate}/s)`,
+    () => products.hot,
+    halfRate,
+  );
+
+  const spreadRate = ratePerSecond(spread, ROUND_SECONDS);
+  const hotRate = ratePerSecond(hot, ROUND_SECONDS);
+  // Sold out before the round ended: the rate while there was stock.
+  const limitedSeconds = Math.min(ROUND_SECONDS, Math.max(1, limited.lastCreatedMs / 1000));
+  const limitedRate = created(limited) / limitedSeconds;
+  const oversold = await stockCheck(scenario, products.limited);
+  for (const [label, r, rate] of [
+    ['spread', spread, spreadRate],
+    ['hot, unlimited', hot, hotRate],
+    ['hot, limited', limited, limitedRate],
+    [`hot at ${halfRate}/s`, half, ratePerSecond(half, ROUND_SECONDS)],
+  ] as const) {
+    rows.push([`POST /purchase ${label}`, `${rate.toFixed(0)} /s, ${latency(r)}, ${errors(r)}`]);
+  }
+  rows.push([
+    'limited stock',
+    `${created(limited)} sold of ${LIMITED_STOCK}, ${limited.result['4xx']} refused (409), ${oversold.message}`,
+  ]);
+  Object.assign(figures, {
+    purchase_raw_per_s: round1(raw),
+    purchase_spread_per_s: round1(spreadRate),
+    purchase_ratio_spread: round2(spreadRate / raw),
+    purchase_ratio_hot: round2(hotRate / spreadRate),
+    purchase_ratio_limited: round2(limitedRate / spreadRate),
+    purchase_p99_half_load_ms: half.result.latency.p99,
+    purchase_oversold: oversold.oversold,
+  });
+
+  for (const [what, value] of rows) context.log(`${what}: ${value}`);
+  context.log(`purchase -> revenue: ${E2E_PURCHASES} purchases at ${E2E_RATE}/s`);
+  const e2e = await purchaseToLedger(scenario, shop.url, buyers, products.spread);
+  rows.push([
+    'purchase -> ledger',
+    `p50 ${e2e.p50} / p99 ${e2e.p99} / max ${e2e.max} ms over ${e2e.count}`,
+  ]);
+  Object.assign(figures, { e2e_p50_ms: e2e.p50, e2e_p99_ms: e2e.p99 });
+
+  context.log(`outbox relay: ${RELAY_EVENTS} committed events`);
+  const relay = await relayThroughput(scenario);
+  rows.push([
+    'outbox relay',
+    `${relay.toFixed(0)} events/s; backlog during the spread round: max ${relayDuringLoad.maxBacklog}, at the end ${relayDuringLoad.lastBacklog}`,
+  ]);
+  Object.assign(figures, {
+    relay_events_per_s: Math.round(relay),
+    relay_backlog_max: relayDuringLoad.maxBacklog,
+  });
+
+  return {
+    figures,
+    rows,
+    series: {
+      'p99 ms per second, spread': spread.p99BySecond,
+      'p99 ms per second, hot unlimited': hot.p99BySecond,
+      'p99 ms per second, hot limited': limited.p99BySecond,
+      'outbox backlog during spread': relayDuringLoad.series,
+    },
+    peakRssMb: {
+      ecommerce: peakRssMb(shop.child.pid!),
+      'payment_gateway (all)': peakRssMb(gateway.child.pid!),
+    },
+  };
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+async function userIdOf(scenario: Scenario, username: string): Promise<string> {
+  const [row] = await scenario.ecommerce.query<{ id: string }>(
+    'SELECT id FROM users WHERE username = :username',
+    { replacements: { username }, type: QueryTypes.SELECT },
+  );
+  return row!.id;
+}
+
+/** Stock left + units sold must be the stock there was; never below zero. */
+async function stockCheck(scenario: Scenario, productId: string) {
+  const [row] = await scenario.ecommerce.query<{ stock: number; sold: string }>(
+    `SELECT p.stock, (SELECT coalesce(sum(i.quantity), 0) FROM purchase_items i
+       JOIN purchases u ON u.id = i.purchase_id AND u.status = 'placed'
+       WHERE i.product_id = p.id) AS sold
+     FROM products p WHERE p.id = :productId`,
+    { replacements: { productId }, type: QueryTypes.SELECT },
+  );
+  const sold = Number(row!.sold);
+  const oversold = Math.max(0, sold - LIMITED_STOCK) + (row!.stock < 0 ? 1 : 0);
+  const exact = row!.stock + sold === LIMITED_STOCK;
+  return {
+    oversold: exact ? oversold : Math.max(1, oversold),
+    message: exact && oversold === 0 ? 'none oversold' : `STOCK DRIFT: ${row!.stock} + ${sold}`,
+  };
+}
+
+const UNPUBLISHED = 'SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL';
+
+async function count(sequelize: Scenario['ecommerce'], sql: string): Promise<number> {
+  const [row] = await sequelize.query<{ n: string }>(sql, { type: QueryTypes.SELECT });
+  return Number(row!.n);
+}
+
+/** Until every purchase so far is published and in the ledger: later figures start level. */
+async function settle(scenario: Scenario): Promise<void> {
+  const sold = await count(scenario.ecommerce, 'SELECT count(*) AS n FROM purchases');
+  await waitFor(
+    'the backlog of the load rounds',
+    async () =>
+      (await count(
+        scenario.payments,
+        'SELECT count(DISTINCT purchase_id) AS n FROM ledger_entries',
+      )) >= sold,
+    300_000,
+    500,
+  );
+}
+
+/** Unpublished outbox events, sampled every 250 ms while a round runs. */
+function sampleBacklog(scenario: Scenario) {
+  const started = Date.now();
+  const series: [number, number][] = [];
+  let sampling = true;
+  const loop = (async () => {
+    while (sampling) {
+      series.push([(Date.now() - started) / 1000, await count(scenario.ecommerce, UNPUBLISHED)]);
+      await sleep(250);
+    }
+  })();
+  return {
+    async stop() {
+      sampling = false;
+      await loop;
+      return {
+        series,
+        maxBacklog: Math.max(0, ...series.map(([, n]) => n)),
+        lastBacklog: series.at(-1)?.[1] ?? 0,
+      };
+    },
+  };
+}
+
+/**
+ * A steady E2E_RATE purchases/s; for each, the time from its 201 to its ledger line (booked_at
+ * is stamped by the gateway's database, on the same machine's clock).
+ */
+async function purchaseToLedger(
+  scenario: Scenario,
+  shopUrl: string,
+  buyers: Buyer[],
+  products: string[],
+) {
+  const createdAt = new Map<string, number>();
+  const sends: Promise<void>[] = [];
+  const started = Date.now();
+  for (let i = 0; i < E2E_PURCHASES; i++) {
+    const due = started + (i * 1000) / E2E_RATE;
+    if (due > Date.now()) await sleep(due - Date.now());
+    sends.push(
+      fetch(`${shopUrl}/purchase`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Authorization: `Bearer ${buyers[i % buyers.length]!.token}`,
+        },
+        body: body(products[i % products.length]!),
+      }).then(async (res) => {
+        const at = Date.now();
+        if (res.status === 201)
+          createdAt.set(((await res.json()) as { purchase_id: string }).purchase_id, at);
+      }),
+    );
+  }
+  await Promise.all(sends);
+  const ids = [...createdAt.keys()];
+  const booked = async () =>
+    scenario.payments.query<{ purchase_id: string; booked_at: Date }>(
+      `SELECT purchase_id, min(booked_at) AS booked_at FROM ledger_entries
+       WHERE purchase_id IN (:ids) GROUP BY purchase_id`,
+      { replacements: { ids }, type: QueryTypes.SELECT },
+    );
+  await waitFor(
+    'every purchase booked',
+    async () => (await booked()).length === ids.length,
+    60_000,
+  );
+  const lags = (await booked()).map(
+    (row) => row.booked_at.getTime() - createdAt.get(row.purchase_id)!,
+  );
+  return {
+    count: lags.length,
+    p50: Math.max(0, percentile(lags, 0.5)),
+    p99: Math.max(0, percentile(lags, 0.99)),
+    max: Math.max(...lags),
+  };
+}
+
+/**
+ * RELAY_EVENTS committed outbox events at once, as a backlog after an SNS outage would be
+ * (copies of the rounds' events with fresh event ids: the ledger books each sale once still):
+ * events/s until the last is published.
+ */
+async function relayThroughput(scenario: Scenario): Promise<number> {
+  await scenario.ecommerce.query(
+    `INSERT INTO outbox_events (id, purchase_id, event_type, payload)
+     SELECT id, purchase_id, event_type, jsonb_set(payload, '{event_id}', to_jsonb(id::text))
+     FROM (SELECT gen_random_uuid() AS id, o.purchase_id, o.event_type, o.payload
+           FROM outbox_events o CROSS JOIN generate_series(1, 100)
+           WHERE o.event_type = 'order_placed' LIMIT :count) AS copies`,
+    { replacements: { count: RELAY_EVENTS } },
+  );
+  const started = Date.now();
+  const published = async () => (await count(scenario.ecommerce, UNPUBLISHED)) === 0;
+  await waitFor('the outbox published', published, 120_000, 50);
+  return RELAY_EVENTS / ((Date.now() - started) / 1000);
+}

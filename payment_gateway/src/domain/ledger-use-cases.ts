@@ -3,6 +3,7 @@ import type { Principal, PurchaseEvent, TransactionRunner } from '@marketplace/c
 import type {
   BookedEntry,
   DateRange,
+  EntriesPage,
   LedgerEntry,
   LedgerRepository,
 } from '../data/ledger-repository';
@@ -36,7 +37,7 @@ export class LedgerUseCases {
   ) {}
 
   /**
-   * Books a batch of events in one transaction. Returns how many ledger lines were new and
+   * Books a batch of events in one transaction, with the sellers' daily totals. Returns how many ledger lines were new and
    * how many were already there (a redelivery or a duplicate publish).
    */
   async book(events: PurchaseEvent[]): Promise<{ booked: number; duplicates: number }> {
@@ -67,8 +68,8 @@ export class LedgerUseCases {
     principal: Principal,
     sellerId: string,
     range: DateRange,
-    page: { limit: number; offset: number },
-  ): Promise<{ items: BookedEntry[]; total: number }> {
+    page: EntriesPage,
+  ): Promise<{ items: BookedEntry[]; total: number; more: boolean }> {
     assertMaySee(principal, sellerId);
     return this.ledger.entries(sellerId, range, page);
   }

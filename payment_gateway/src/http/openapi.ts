@@ -14,7 +14,7 @@ import {
 } from './schemas';
 
 const authFailures = {
-  400: problemResponse('seller_id is not a UUID, or the dates are malformed'),
+  400: problemResponse('seller_id is not a UUID, the dates or the cursor are malformed'),
   401: problemResponse('No valid token'),
   403: problemResponse('Neither an admin nor that seller'),
 };
@@ -37,12 +37,32 @@ export function buildOpenApiDocument() {
       path: '/revenue/{seller_id}/entries',
       tags: ['revenue'],
       summary: 'Ledger lines, newest first, paginated (X-Total-Count)',
+      description:
+        'Pages by `cursor`: while more lines follow, the response has a ' +
+        '`Link: </revenue/{seller_id}/entries?...&cursor=...>; rel="next"` header (the same ' +
+        'query, next page). `offset` still works but reads every line it skips: use the ' +
+        'cursor for deep pages. Order: newest purchase first, stable (ties by booking).',
       security: bearerSecurity,
       request: {
         params: sellerParams,
         query: entriesQueryShape,
       },
-      responses: { 200: jsonResponse(entryResponse.array(), 'Ledger lines'), ...authFailures },
+      responses: {
+        200: {
+          ...jsonResponse(entryResponse.array(), 'Ledger lines'),
+          headers: {
+            'X-Total-Count': {
+              description: 'Lines in the range (all pages)',
+              schema: { type: 'integer' },
+            },
+            Link: {
+              description: 'While more lines follow: `<next page URL>; rel="next"` (by cursor)',
+              schema: { type: 'string' },
+            },
+          },
+        },
+        ...authFailures,
+      },
     },
     {
       method: 'get',

@@ -1,6 +1,7 @@
 import { parseInput, principalOf } from '@marketplace/common';
 import { Router } from 'express';
 import type { RequestHandler } from 'express';
+import { encodeCursor } from '../data/ledger-repository';
 import type { LedgerUseCases } from '../domain/ledger-use-cases';
 import { entriesQuery, rangeQuery, sellerParams } from './schemas';
 
@@ -16,8 +17,16 @@ export function revenueRoutes(ledger: LedgerUseCases, authenticated: RequestHand
 
   router.get('/revenue/:seller_id/entries', async (req, res) => {
     const { seller_id } = parseInput(sellerParams, req.params, 'path');
-    const { from, to, limit, offset } = parseInput(entriesQuery, req.query, 'query');
-    const page = await ledger.entries(principalOf(res), seller_id, { from, to }, { limit, offset });
+    const { from, to, ...pageQuery } = parseInput(entriesQuery, req.query, 'query');
+    const page = await ledger.entries(principalOf(res), seller_id, { from, to }, pageQuery);
+    const last = page.items.at(-1);
+    if (page.more && last) {
+      // The same request after this page's last line (an offset page continues by cursor too).
+      const next = new URL(req.originalUrl, 'http://host');
+      next.searchParams.delete('offset');
+      next.searchParams.set('cursor', encodeCursor(last.id));
+      res.setHeader('Link', `<${next.pathname}${next.search}>; rel="next"`);
+    }
     res.setHeader('X-Total-Count', String(page.total)).json(
       page.items.map((entry) => ({
         entry_id: entry.id,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodeCursor } from '../data/ledger-repository';
 
 /** Request and response shapes: routes validate with these, OpenAPI is generated from them. */
 
@@ -24,7 +25,20 @@ const rangeFields = {
 
 const pageFields = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: z.coerce.number().int().min(0).default(0).meta({
+    description: 'Lines to skip; slow on deep pages: follow `cursor` (the Link header) instead',
+  }),
+  cursor: z
+    .string()
+    .optional()
+    .refine((cursor) => cursor === undefined || decodeCursor(cursor) !== undefined, {
+      message: 'not a cursor this service gave out',
+    })
+    .meta({
+      description:
+        'Opaque: the page after the one whose `Link: <...>; rel="next"` header gave it. ' +
+        'Not combined with `offset`.',
+    }),
 };
 
 /** The query shapes as documented (before dates are turned into a range). */
@@ -51,7 +65,16 @@ const orderMessage = { message: '`from` must be before `to`', path: ['from'] };
 export const rangeQuery = rangeQueryShape.transform(toRange).refine(ordered, orderMessage);
 
 export const entriesQuery = entriesQueryShape
-  .transform(({ limit, offset, ...range }) => ({ limit, offset, ...toRange(range) }))
+  .refine((q) => q.cursor === undefined || q.offset === 0, {
+    message: '`offset` and `cursor` cannot be combined',
+    path: ['offset'],
+  })
+  .transform(({ limit, offset, cursor, ...range }) => ({
+    limit,
+    offset,
+    after: cursor === undefined ? undefined : decodeCursor(cursor),
+    ...toRange(range),
+  }))
   .refine(ordered, orderMessage);
 
 export const revenueResponse = z

@@ -1,5 +1,6 @@
 import type { Migration } from '@marketplace/common';
 import { ledger } from './0001-ledger';
+import { sellerDailyTotals } from './0002-seller-daily-totals';
 
 /** Every migration, in the order it is applied. */
-export const migrations: Migration[] = [ledger];
+export const migrations: Migration[] = [ledger, sellerDailyTotals];

@@ -3,7 +3,15 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { MessagingResources } from '@marketplace/common';
 import request from 'supertest';
 import { redrive } from '../src/messaging/redrive';
-import { cancellationOf, publish, purchaseEvent, sendRaw, tokenFor } from './support/events';
+import {
+  cancellationOf,
+  publish,
+  purchaseEvent,
+  sendEvents,
+  sendRaw,
+  tokenFor,
+  watchReceives,
+} from './support/events';
 import { ownMessaging, startTestGateway } from './support/test-app';
 import type { TestGateway } from './support/test-app';
 
@@ -182,4 +190,76 @@ test('when the worker is closed mid-drain, then the drain ends after its batch i
   } finally {
     await slow.close();
   }
+});
+
+/** `count` events over three sellers (1 to 3 of them each); what each seller is owed. */
+function eventsForThreeSellers(count: number) {
+  const sellers = [randomUUID(), randomUUID(), randomUUID()];
+  const owed = new Map(sellers.map((s) => [s, 0]));
+  const events = Array.from({ length: count }, (_, i) => {
+    const items: Record<string, number> = {};
+    for (const seller of sellers.slice(0, (i % 3) + 1)) {
+      items[seller] = 100 + i;
+      owed.set(seller, owed.get(seller)! + 100 + i);
+    }
+    return purchaseEvent(items);
+  });
+  const entries = events.reduce((sum, e) => sum + Object.keys(e.items).length, 0);
+  return { events, owed, entries };
+}
+
+test('when a run has DRAIN_CONCURRENCY loops, then that many receives are in flight and every message is booked once and deleted', async () => {
+  const concurrent = startTestGateway({
+    queueUrl: messaging.queueUrl,
+    env: { DRAIN_CONCURRENCY: '4' },
+  });
+  try {
+    const { events, owed, entries } = eventsForThreeSellers(120);
+    await sendEvents(concurrent.services.sqs, messaging.queueUrl, events);
+    const receives = watchReceives(concurrent.services.sqs);
+
+    const result = await concurrent.services.drain.run();
+
+    expect(receives.maxInFlight).toBe(4);
+    expect(result).toEqual({ received: 120, booked: entries, duplicates: 0, invalid: 0 });
+    for (const [seller, total] of owed) {
+      expect(await revenueOf(seller)).toMatchObject({ total_received: total });
+    }
+    expect(await depth(messaging.queueUrl)).toBe(0);
+    const metrics = await request(concurrent.app).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(new RegExp(`ledger_entries_booked_total ${entries}\\b`));
+  } finally {
+    await concurrent.close();
+  }
+});
+
+test('when stopped while several loops hold batches, then each batch in hand is booked and deleted and no loop receives again', async () => {
+  const { events, owed, entries } = eventsForThreeSellers(150);
+  await sendEvents(gw.services.sqs, messaging.queueUrl, events);
+  // stop() as the first batch arrives: the other loops' receives are already in flight.
+  const receives = watchReceives(gw.services.sqs, (call) => {
+    if (call === 1) gw.services.drain.stop();
+    return Promise.resolve();
+  });
+
+  const result = await gw.services.drain.run();
+
+  expect(receives.total).toBe(gw.services.config.drainConcurrency);
+  expect(result.received).toBeGreaterThan(10); // more than one batch was in hand
+  expect(result.received).toBeLessThan(events.length);
+  expect(result.booked).toBeLessThan(entries);
+  let lines = 0;
+  for (const seller of owed.keys()) lines += (await revenueOf(seller)).purchases_count as number;
+  expect(lines).toBe(result.booked);
+  // Every received message was booked and deleted: the rest are still queued, none in flight.
+  const out = await gw.services.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: messaging.queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  expect(out.Attributes).toMatchObject({
+    ApproximateNumberOfMessages: String(events.length - result.received),
+    ApproximateNumberOfMessagesNotVisible: '0',
+  });
 });

@@ -19,6 +19,8 @@ export interface DrainOptions {
   invalidRetryDelaySeconds: (receiveCount: number) => number;
   /** The deployment's currency: events in another one are not booked. */
   currency: string;
+  /** Receive→book→delete loops of one run, each with its own batch in hand (DRAIN_CONCURRENCY). */
+  concurrency: number;
 }
 
 export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
@@ -26,6 +28,7 @@ export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
   waitTimeSeconds: 1,
   invalidRetryDelaySeconds: (receiveCount) => Math.min(30, 2 ** (receiveCount - 1)),
   currency: 'BRL',
+  concurrency: 4,
 };
 
 export interface DrainResult {
@@ -42,11 +45,6 @@ const DATABASE_BACKOFF_MS = { first: 1000, max: 30_000 };
 
 const DELETE_ATTEMPTS = 3;
 
-/**
- * One run of the drain job: receive batches of up to 10 while messages keep coming (within
- * the budget), book each batch's valid events in one transaction, and only then delete them.
- * Invalid messages are never deleted; after 5 receives SQS moves them to the DLQ.
- */
 interface Parsed {
   message: Message;
   event: PurchaseEvent;
@@ -58,6 +56,12 @@ function isDataException(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('22');
 }
 
+/**
+ * One run of the drain job: `concurrency` loops each receive batches of up to 10 while
+ * messages keep coming (within the budget), book each batch's valid events in one transaction,
+ * and only then delete them. Invalid messages are never deleted; after 5 receives SQS moves
+ * them to the DLQ.
+ */
 export class SqsDrain {
   private readonly options: DrainOptions;
   private stopping = false;
@@ -75,7 +79,7 @@ export class SqsDrain {
     this.options = { ...DEFAULT_DRAIN_OPTIONS, ...options };
   }
 
-  /** Finish the batch in hand and receive no more (shutdown). */
+  /** Finish the batches in hand and receive no more (shutdown). */
   stop(): void {
     this.stopping = true;
   }
@@ -87,7 +91,26 @@ export class SqsDrain {
     // booked would dead-letter good sales during a long database outage: receive nothing then.
     if (!(await this.ledgerReachable())) return { ...result, held: true };
     const queueUrl = await this.queues.url();
-    while (!this.stopping) {
+    // Several receives in flight: each loop waits on SQS or the ledger while the others work.
+    // SQS hands a message to one receiver at a time; a redelivery that reaches another loop or
+    // process after all is booked as nothing (the ledger's unique key).
+    const loops = await Promise.allSettled(
+      Array.from({ length: this.options.concurrency }, () =>
+        this.receiveLoop(queueUrl, started, result),
+      ),
+    );
+    const failed = loops.find((loop) => loop.status === 'rejected');
+    if (failed) throw failed.reason;
+    return result;
+  }
+
+  /**
+   * Receives batches while messages come, within the budget. Ends after the batch in hand on
+   * stop(), on an empty receive, and once any loop found the ledger database down (a loop that
+   * fails ends its run's other loops before their next receive).
+   */
+  private async receiveLoop(queueUrl: string, started: number, result: DrainResult) {
+    while (!this.stopping && !this.databaseDown) {
       const remainingSeconds = Math.floor((this.options.budgetMs - (Date.now() - started)) / 1000);
       if (remainingSeconds < 0) break;
       const out = await this.sqs.send(
@@ -105,7 +128,6 @@ export class SqsDrain {
       result.received += messages.length;
       await this.handle(queueUrl, messages, result);
     }
-    return result;
   }
 
   private async handle(queueUrl: string, messages: Message[], result: DrainResult): Promise<void> {
@@ -171,6 +193,8 @@ export class SqsDrain {
   }
 
   private markDatabaseDown(error: unknown): void {
+    // Another loop of this run found it down already: one failure, one step of backoff.
+    if (this.databaseDown && Date.now() < this.databaseDown.retryAt) return;
     const backoffMs = this.databaseDown
       ? Math.min(DATABASE_BACKOFF_MS.max, this.databaseDown.backoffMs * 2)
       : DATABASE_BACKOFF_MS.first;

@@ -263,3 +263,55 @@ test('when stopped while several loops hold batches, then each batch in hand is 
     ApproximateNumberOfMessagesNotVisible: '0',
   });
 });
+
+test('when a booking deadlocks with another transaction, then the drain books the batch again instead of holding', async () => {
+  // Sorted, so the drain inserts `second`'s line last whether or not it sorts its rows.
+  const [first, second] = [randomUUID(), randomUUID()].sort() as [string, string];
+  const event = purchaseEvent({ [first]: 300, [second]: 200 });
+  await sendRaw(messaging.queueUrl, JSON.stringify(event));
+  const { sequelize } = gw.services;
+  const other = await sequelize.transaction();
+  const insert = (seller: string) =>
+    sequelize.query(
+      `INSERT INTO ledger_entries
+         (purchase_id, seller_id, event_type, event_id, amount, currency, purchase_date)
+       VALUES (:purchase, :seller, 'order_placed', :event, :amount, 'BRL', :date)`,
+      {
+        replacements: {
+          purchase: event.purchase_id,
+          seller,
+          event: event.event_id,
+          amount: event.items[seller],
+          date: event.purchase_date,
+        },
+        transaction: other,
+      },
+    );
+  try {
+    // This session waits out the deadlock, so PostgreSQL rolls back the drain's transaction
+    // (deadlock_timeout 1 s) rather than this one.
+    await sequelize.query("SET LOCAL deadlock_timeout = '60s'", { transaction: other });
+    await insert(second);
+    const running = gw.services.drain.run();
+    // The drain inserts `first`, then waits for `second`...
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const [rows] = await sequelize.query(
+        `SELECT 1 FROM pg_stat_activity
+         WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO ledger_entries%'`,
+      );
+      if (rows.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await insert(first); // ...and this waits for `first`: a deadlock
+    await other.commit();
+    expect(await running).toEqual({ received: 1, booked: 0, duplicates: 2, invalid: 0 });
+  } catch (error) {
+    await other.rollback().catch(() => undefined);
+    throw error;
+  }
+  expect(await depth(messaging.queueUrl)).toBe(0);
+  expect(gw.logs.join('')).toContain('rolled the booking back (deadlock); booking the batch again');
+  expect(await revenueOf(first)).toMatchObject({ total_received: 300 });
+  expect(await revenueOf(second)).toMatchObject({ total_received: 200 });
+});

@@ -50,11 +50,25 @@ interface Parsed {
   event: PurchaseEvent;
 }
 
+const sqlState = (error: unknown) => (error as { original?: { code?: unknown } }).original?.code;
+
 /** PostgreSQL refused a value (SQLSTATE class 22): that message is bad, not the database. */
 function isDataException(error: unknown): boolean {
-  const code = (error as { original?: { code?: unknown } }).original?.code;
+  const code = sqlState(error);
   return typeof code === 'string' && code.startsWith('22');
 }
+
+/**
+ * PostgreSQL rolled the transaction back (SQLSTATE class 40: a deadlock, a serialization
+ * failure): nothing was booked and the same batch may simply be booked again. Two loops or
+ * workers booking the same events (a duplicate publish) in different orders can deadlock.
+ */
+function isTransactionRollback(error: unknown): boolean {
+  const code = sqlState(error);
+  return typeof code === 'string' && code.startsWith('40');
+}
+
+const BOOK_ATTEMPTS = 3;
 
 /**
  * One run of the drain job: `concurrency` loops each receive batches of up to 10 while
@@ -144,7 +158,7 @@ export class SqsDrain {
 
     let booked: Parsed[];
     try {
-      await this.book(valid, result);
+      await this.bookRetryingRollbacks(valid, result);
       booked = valid;
     } catch (error) {
       if (!isDataException(error)) {
@@ -157,7 +171,7 @@ export class SqsDrain {
       booked = [];
       for (const item of valid) {
         try {
-          await this.book([item], result);
+          await this.bookRetryingRollbacks([item], result);
           booked.push(item);
         } catch (single) {
           if (!isDataException(single)) throw single;
@@ -205,6 +219,21 @@ export class SqsDrain {
       );
     }
     this.databaseDown = { retryAt: Date.now() + backoffMs, backoffMs };
+  }
+
+  /** Books again when PostgreSQL rolled the transaction back (a deadlock), up to 3 times. */
+  private async bookRetryingRollbacks(items: Parsed[], result: DrainResult): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.book(items, result);
+      } catch (error) {
+        if (!isTransactionRollback(error) || attempt >= BOOK_ATTEMPTS) throw error;
+        this.logger.warn(
+          { err: error, attempt, code: sqlState(error) },
+          'the ledger database rolled the booking back (deadlock); booking the batch again',
+        );
+      }
+    }
   }
 
   private async book(items: Parsed[], result: DrainResult): Promise<void> {

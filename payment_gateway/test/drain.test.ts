@@ -237,8 +237,8 @@ test('when stopped while several loops hold batches, then each batch in hand is 
   const { events, owed, entries } = eventsForThreeSellers(150);
   await sendEvents(gw.services.sqs, messaging.queueUrl, events);
   // stop() as the first batch arrives: the other loops' receives are already in flight.
-  const receives = watchReceives(gw.services.sqs, (call) => {
-    if (call === 1) gw.services.drain.stop();
+  const receives = watchReceives(gw.services.sqs, () => {
+    gw.services.drain.stop();
     return Promise.resolve();
   });
 
@@ -314,4 +314,30 @@ test('when a booking deadlocks with another transaction, then the drain books th
   expect(gw.logs.join('')).toContain('rolled the booking back (deadlock); booking the batch again');
   expect(await revenueOf(first)).toMatchObject({ total_received: 300 });
   expect(await revenueOf(second)).toMatchObject({ total_received: 200 });
+});
+
+test('when the queue has a backlog, then a loop books up to three full receives in one transaction before deleting them', async () => {
+  const single = startTestGateway({
+    queueUrl: messaging.queueUrl,
+    env: { DRAIN_CONCURRENCY: '1' },
+  });
+  try {
+    const { events, entries } = eventsForThreeSellers(40);
+    await sendEvents(single.services.sqs, messaging.queueUrl, events);
+    const receives = watchReceives(single.services.sqs);
+
+    const result = await single.services.drain.run();
+
+    expect(result).toEqual({ received: 40, booked: entries, duplicates: 0, invalid: 0 });
+    // 30 booked together and deleted 10 at a time (SQS's limit), then the last 10, then empty.
+    const deletes = (n: number) => Array.from({ length: n }, () => 'delete');
+    expect(receives.commands).toEqual([
+      ...['receive', 'receive', 'receive', ...deletes(3)],
+      ...['receive', 'receive', ...deletes(1)],
+      'receive',
+    ]);
+    expect(await depth(messaging.queueUrl)).toBe(0);
+  } finally {
+    await single.close();
+  }
 });

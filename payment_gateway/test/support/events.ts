@@ -95,13 +95,19 @@ export async function sendEvents(
 
 /**
  * Watches the ReceiveMessage calls a (real) SQS client makes: how many are in flight at once,
- * how many in all; `afterReceive` runs before each answer reaches the drain, with the call's
- * number (1 for the first made).
+ * how many in all, and the order of receives and deletes (`commands`, as answered);
+ * `afterReceive` runs before each answer reaches the drain, with the call's number (1 for the
+ * first made).
  */
 export function watchReceives(sqs: SQSClient, afterReceive?: (call: number) => Promise<void>) {
-  const seen = { inFlight: 0, maxInFlight: 0, total: 0 };
+  const seen = { inFlight: 0, maxInFlight: 0, total: 0, commands: [] as string[] };
   sqs.middlewareStack.add(
     (next, context) => async (args) => {
+      if (context.commandName === 'DeleteMessageBatchCommand') {
+        const output = await next(args);
+        seen.commands.push('delete');
+        return output;
+      }
       if (context.commandName !== 'ReceiveMessageCommand') return next(args);
       seen.inFlight += 1;
       seen.total += 1;
@@ -110,6 +116,7 @@ export function watchReceives(sqs: SQSClient, afterReceive?: (call: number) => P
       try {
         const output = await next(args);
         await afterReceive?.(call);
+        seen.commands.push('receive');
         return output;
       } finally {
         seen.inFlight -= 1;

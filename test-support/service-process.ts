@@ -22,11 +22,12 @@ export interface ServiceProcess {
 export async function startService(
   entry: string,
   env: Record<string, string | undefined>,
-  options: { readyPath?: string; timeoutMs?: number } = {},
+  options: { readyPath?: string; timeoutMs?: number; nodeArgs?: string[] } = {},
 ): Promise<ServiceProcess> {
   const port = await freePort();
   const output: string[] = [];
-  const child = spawn(process.execPath, [path.join(ROOT, entry)], {
+  // nodeArgs: flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not take).
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(ROOT, entry)], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

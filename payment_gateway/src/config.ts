@@ -23,6 +23,10 @@ const envSchema = z
     SQS_QUEUE_URL: z.url().optional(),
     JWT_PUBLIC_KEY: z.string().optional(),
     POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    /** Receive→book→delete loops each drain run keeps going at once (within one process). */
+    DRAIN_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(4),
+    /** Drain runs at once across all worker processes (each process runs one at a time). */
+    DRAIN_WORKERS_MAX: z.coerce.number().int().min(1).max(64).default(4),
     /** How often a worker checks that the drain schedule is still in Redis (and restores it). */
     SCHEDULE_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
     /** BullMQ key prefix: deployments sharing one Redis need different ones. */
@@ -65,6 +69,8 @@ export interface Config {
   corsOrigins: string[];
   shutdownTimeoutMs: number;
   pollIntervalMs: number;
+  drainConcurrency: number;
+  drainWorkersMax: number;
   scheduleCheckIntervalMs: number;
   bullPrefix: string;
   currency: string;
@@ -97,6 +103,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     corsOrigins: env.CORS_ORIGINS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     pollIntervalMs: env.POLL_INTERVAL_MS,
+    drainConcurrency: env.DRAIN_CONCURRENCY,
+    drainWorkersMax: env.DRAIN_WORKERS_MAX,
     scheduleCheckIntervalMs: env.SCHEDULE_CHECK_INTERVAL_MS,
     bullPrefix: env.BULLMQ_PREFIX,
     currency: env.CURRENCY,

@@ -47,6 +47,7 @@ export function createServices(deps: {
   const drainOptions = {
     ...DEFAULT_DRAIN_OPTIONS,
     currency: config.currency,
+    concurrency: config.drainConcurrency,
     ...deps.drainOptions,
   };
   // Stalled: no run has finished for 3 poll intervals plus the longest a run may take.
@@ -75,6 +76,7 @@ export function createServices(deps: {
     scheduler: new DrainScheduler({
       redisUrl: config.redisUrl,
       pollIntervalMs: config.pollIntervalMs,
+      maxParallelRuns: config.drainWorkersMax,
       scheduleCheckIntervalMs: config.scheduleCheckIntervalMs,
       logger,
       metrics,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { MessagingResources } from '@marketplace/common';
 import request from 'supertest';
 import { OutageProxy } from '../../test-support/outage-proxy';
@@ -7,7 +7,7 @@ import { OwnRedis } from '../../test-support/processes';
 import { unique } from '../../test-support/unique';
 import { createApp } from '../src/app';
 import { DrainScheduler } from '../src/messaging/drain-scheduler';
-import { publish, purchaseEvent, tokenFor } from './support/events';
+import { publish, purchaseEvent, sendEvents, tokenFor, watchReceives } from './support/events';
 import { ownMessaging, startTestGateway } from './support/test-app';
 import type { TestGateway } from './support/test-app';
 
@@ -141,7 +141,7 @@ test('when three processes assert the schedule at once, again and again, then th
   const queue = schedulers[0]!.queue;
   expect(await queue.getJobSchedulers()).toHaveLength(1);
   expect(await queue.getJobCountByTypes('delayed', 'waiting', 'prioritized')).toBe(1);
-  expect(await queue.getGlobalConcurrency()).toBe(1);
+  expect(await queue.getGlobalConcurrency()).toBe(4); // DRAIN_WORKERS_MAX's default
   // Nothing to restore once it is there.
   expect(await schedulers[1]!.ensureScheduled('test')).toBe(false);
   expect(schedulers[0]).toBeInstanceOf(DrainScheduler);
@@ -213,6 +213,101 @@ test('when the ledger database is down, then the drain receives nothing (no sale
     );
     expect(result).toMatchObject({ received: 1, booked: 1 });
     expect(await revenueOf(gw, seller)).toMatchObject({ total_received: 900 });
+    expect(await receiveCountsAndDepths(gw)).toEqual({ visible: 0, inFlight: 0, dlq: 0 });
+  } finally {
+    await proxy.down();
+  }
+});
+
+test('when a backlog keeps a drain going, then a second worker process drains at the same time', async () => {
+  const prefix = unique('parallel');
+  // One loop each, and a slow SQS (100 ms a receive), so 200 messages take a run ~2 s: longer
+  // than the 200 ms poll interval, during which the next job must start on the idle worker.
+  const workers = [0, 1].map(() =>
+    gateway({ bullPrefix: prefix, env: { DRAIN_CONCURRENCY: '1', DRAIN_WORKERS_MAX: '2' } }),
+  );
+  const seller = randomUUID();
+  await sendEvents(
+    workers[0]!.services.sqs,
+    messaging.queueUrl,
+    Array.from({ length: 200 }, () => purchaseEvent({ [seller]: 10 })),
+  );
+  const runs: { worker: number; from: number; to: number; received: number }[] = [];
+  for (const [index, gw] of workers.entries()) {
+    watchReceives(gw.services.sqs, () => new Promise((resolve) => setTimeout(resolve, 100)));
+    await gw.services.scheduler.schedule();
+    let from = 0;
+    const worker = gw.services.scheduler.startWorker(gw.services.drain);
+    worker.on('active', () => (from = Date.now()));
+    worker.on('completed', (_job, result) =>
+      runs.push({ worker: index, from, to: Date.now(), received: result.received }),
+    );
+  }
+
+  // Until the runs that drained it have finished (the last one ends on an empty receive).
+  const received = () => runs.reduce((sum, r) => sum + r.received, 0);
+  await eventually(
+    () => Promise.resolve(received()),
+    (n) => n >= 200,
+    20_000,
+  );
+
+  expect(await revenueOf(workers[0]!, seller)).toMatchObject({ total_received: 2000 });
+  const draining = runs.filter((r) => r.received > 0);
+  expect(new Set(draining.map((r) => r.worker))).toEqual(new Set([0, 1]));
+  const overlapping = draining.some((a) =>
+    draining.some((b) => a.worker !== b.worker && a.from < b.to && b.from < a.to),
+  );
+  expect(overlapping).toBe(true);
+  expect(received()).toBe(200);
+  expect(await workers[0]!.services.scheduler.queue.getGlobalConcurrency()).toBe(2);
+});
+
+test('when the ledger database fails while several loops hold batches, then no run receives until it answers and everything is booked once it is back', async () => {
+  const databaseUrl = new URL(process.env.TEST_PAYMENTS_DATABASE_URL!);
+  const proxy = new OutageProxy(new URL(`tcp://${databaseUrl.host}`));
+  await proxy.up();
+  try {
+    const throughProxy = new URL(databaseUrl);
+    throughProxy.host = `127.0.0.1:${proxy.port}`;
+    const gw = gateway({ env: { DATABASE_URL: throughProxy.toString(), DRAIN_CONCURRENCY: '4' } });
+    // Failed batches come back after this, rather than SQS's 60 s.
+    await gw.services.sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: messaging.queueUrl,
+        Attributes: { VisibilityTimeout: '2' },
+      }),
+    );
+    const seller = randomUUID();
+    await sendEvents(
+      gw.services.sqs,
+      messaging.queueUrl,
+      Array.from({ length: 100 }, () => purchaseEvent({ [seller]: 7 })),
+    );
+    // The database goes away as the first batch arrives, while the other loops' receives are
+    // in flight.
+    let cut = false;
+    const receives = watchReceives(gw.services.sqs, async () => {
+      if (!cut) await proxy.down();
+      cut = true;
+    });
+
+    await expect(gw.services.drain.run()).rejects.toThrow();
+    const received = receives.total;
+    expect(received).toBeGreaterThanOrEqual(4);
+    expect(await gw.services.drain.run()).toMatchObject({ held: true, received: 0 });
+    expect(receives.total).toBe(received);
+
+    await proxy.up();
+    const revenue = await eventually(
+      async () => {
+        await gw.services.drain.run().catch(() => undefined);
+        return revenueOf(gw, seller);
+      },
+      (r) => r.total_received === 700,
+      20_000,
+    );
+    expect(revenue).toMatchObject({ total_received: 700, purchases_count: 100 });
     expect(await receiveCountsAndDepths(gw)).toEqual({ visible: 0, inFlight: 0, dlq: 0 });
   } finally {
     await proxy.down();

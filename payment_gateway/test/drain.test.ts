@@ -3,7 +3,15 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { MessagingResources } from '@marketplace/common';
 import request from 'supertest';
 import { redrive } from '../src/messaging/redrive';
-import { cancellationOf, publish, purchaseEvent, sendRaw, tokenFor } from './support/events';
+import {
+  cancellationOf,
+  publish,
+  purchaseEvent,
+  sendEvents,
+  sendRaw,
+  tokenFor,
+  watchReceives,
+} from './support/events';
 import { ownMessaging, startTestGateway } from './support/test-app';
 import type { TestGateway } from './support/test-app';
 
@@ -181,5 +189,155 @@ test('when the worker is closed mid-drain, then the drain ends after its batch i
     expect(result.booked).toBe(result.received);
   } finally {
     await slow.close();
+  }
+});
+
+/** `count` events over three sellers (1 to 3 of them each); what each seller is owed. */
+function eventsForThreeSellers(count: number) {
+  const sellers = [randomUUID(), randomUUID(), randomUUID()];
+  const owed = new Map(sellers.map((s) => [s, 0]));
+  const events = Array.from({ length: count }, (_, i) => {
+    const items: Record<string, number> = {};
+    for (const seller of sellers.slice(0, (i % 3) + 1)) {
+      items[seller] = 100 + i;
+      owed.set(seller, owed.get(seller)! + 100 + i);
+    }
+    return purchaseEvent(items);
+  });
+  const entries = events.reduce((sum, e) => sum + Object.keys(e.items).length, 0);
+  return { events, owed, entries };
+}
+
+test('when a run has DRAIN_CONCURRENCY loops, then that many receives are in flight and every message is booked once and deleted', async () => {
+  const concurrent = startTestGateway({
+    queueUrl: messaging.queueUrl,
+    env: { DRAIN_CONCURRENCY: '4' },
+  });
+  try {
+    const { events, owed, entries } = eventsForThreeSellers(120);
+    await sendEvents(concurrent.services.sqs, messaging.queueUrl, events);
+    const receives = watchReceives(concurrent.services.sqs);
+
+    const result = await concurrent.services.drain.run();
+
+    expect(receives.maxInFlight).toBe(4);
+    expect(result).toEqual({ received: 120, booked: entries, duplicates: 0, invalid: 0 });
+    for (const [seller, total] of owed) {
+      expect(await revenueOf(seller)).toMatchObject({ total_received: total });
+    }
+    expect(await depth(messaging.queueUrl)).toBe(0);
+    const metrics = await request(concurrent.app).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(new RegExp(`ledger_entries_booked_total ${entries}\\b`));
+  } finally {
+    await concurrent.close();
+  }
+});
+
+test('when stopped while several loops hold batches, then each batch in hand is booked and deleted and no loop receives again', async () => {
+  const { events, owed, entries } = eventsForThreeSellers(150);
+  await sendEvents(gw.services.sqs, messaging.queueUrl, events);
+  // stop() as the first batch arrives: the other loops' receives are already in flight.
+  const receives = watchReceives(gw.services.sqs, () => {
+    gw.services.drain.stop();
+    return Promise.resolve();
+  });
+
+  const result = await gw.services.drain.run();
+
+  expect(receives.total).toBe(gw.services.config.drainConcurrency);
+  expect(result.received).toBeGreaterThan(10); // more than one batch was in hand
+  expect(result.received).toBeLessThan(events.length);
+  expect(result.booked).toBeLessThan(entries);
+  let lines = 0;
+  for (const seller of owed.keys()) lines += (await revenueOf(seller)).purchases_count as number;
+  expect(lines).toBe(result.booked);
+  // Every received message was booked and deleted: the rest are still queued, none in flight.
+  const out = await gw.services.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: messaging.queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  expect(out.Attributes).toMatchObject({
+    ApproximateNumberOfMessages: String(events.length - result.received),
+    ApproximateNumberOfMessagesNotVisible: '0',
+  });
+});
+
+test('when a booking deadlocks with another transaction, then the drain books the batch again instead of holding', async () => {
+  // Sorted, so the drain inserts `second`'s line last whether or not it sorts its rows.
+  const [first, second] = [randomUUID(), randomUUID()].sort() as [string, string];
+  const event = purchaseEvent({ [first]: 300, [second]: 200 });
+  await sendRaw(messaging.queueUrl, JSON.stringify(event));
+  const { sequelize } = gw.services;
+  const other = await sequelize.transaction();
+  const insert = (seller: string) =>
+    sequelize.query(
+      `INSERT INTO ledger_entries
+         (purchase_id, seller_id, event_type, event_id, amount, currency, purchase_date)
+       VALUES (:purchase, :seller, 'order_placed', :event, :amount, 'BRL', :date)`,
+      {
+        replacements: {
+          purchase: event.purchase_id,
+          seller,
+          event: event.event_id,
+          amount: event.items[seller],
+          date: event.purchase_date,
+        },
+        transaction: other,
+      },
+    );
+  try {
+    // This session waits out the deadlock, so PostgreSQL rolls back the drain's transaction
+    // (deadlock_timeout 1 s) rather than this one.
+    await sequelize.query("SET LOCAL deadlock_timeout = '60s'", { transaction: other });
+    await insert(second);
+    const running = gw.services.drain.run();
+    // The drain inserts `first`, then waits for `second`...
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const [rows] = await sequelize.query(
+        `SELECT 1 FROM pg_stat_activity
+         WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO ledger_entries%'`,
+      );
+      if (rows.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await insert(first); // ...and this waits for `first`: a deadlock
+    await other.commit();
+    expect(await running).toEqual({ received: 1, booked: 0, duplicates: 2, invalid: 0 });
+  } catch (error) {
+    await other.rollback().catch(() => undefined);
+    throw error;
+  }
+  expect(await depth(messaging.queueUrl)).toBe(0);
+  expect(gw.logs.join('')).toContain('rolled the booking back (deadlock); booking the batch again');
+  expect(await revenueOf(first)).toMatchObject({ total_received: 300 });
+  expect(await revenueOf(second)).toMatchObject({ total_received: 200 });
+});
+
+test('when the queue has a backlog, then a loop books up to three full receives in one transaction before deleting them', async () => {
+  const single = startTestGateway({
+    queueUrl: messaging.queueUrl,
+    env: { DRAIN_CONCURRENCY: '1' },
+  });
+  try {
+    const { events, entries } = eventsForThreeSellers(40);
+    await sendEvents(single.services.sqs, messaging.queueUrl, events);
+    const receives = watchReceives(single.services.sqs);
+
+    const result = await single.services.drain.run();
+
+    expect(result).toEqual({ received: 40, booked: entries, duplicates: 0, invalid: 0 });
+    // 30 booked together and deleted 10 at a time (SQS's limit), then the last 10, then empty.
+    const deletes = (n: number) => Array.from({ length: n }, () => 'delete');
+    expect(receives.commands).toEqual([
+      ...['receive', 'receive', 'receive', ...deletes(3)],
+      ...['receive', 'receive', ...deletes(1)],
+      'receive',
+    ]);
+    expect(await depth(messaging.queueUrl)).toBe(0);
+  } finally {
+    await single.close();
   }
 });

@@ -132,6 +132,19 @@ describe('configuration', () => {
     }
   });
 
+  test('when the drain concurrency settings are out of range, then both are named; unset, both are 4', () => {
+    try {
+      loadConfig({ DRAIN_CONCURRENCY: '9', DRAIN_WORKERS_MAX: '0' });
+      throw new Error('loadConfig accepted them');
+    } catch (error) {
+      expect((error as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual([
+        'DRAIN_CONCURRENCY',
+        'DRAIN_WORKERS_MAX',
+      ]);
+    }
+    expect(loadConfig({})).toMatchObject({ drainConcurrency: 4, drainWorkersMax: 4 });
+  });
+
   test('when production has no public key or database, then it refuses to start', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
       /JWT_PUBLIC_KEY: is required in production/,

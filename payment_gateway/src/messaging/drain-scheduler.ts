@@ -9,18 +9,20 @@ export const POLL_QUEUE_NAME = 'sqs-poll';
 /** Fixed id: however many instances start, upsertJobScheduler leaves one schedule. */
 export const DRAIN_SCHEDULER_ID = 'sqs-drain';
 /**
- * The worker renews a running drain's lock every half of this. Short, because with global
- * concurrency 1 the job of a worker that died (SIGKILL, OOM) blocks every drain until another
- * worker finds it stalled: lock expiry plus at most one stalled-check interval, ~15 s.
+ * The worker renews a running drain's lock every half of this. Short, because the job of a
+ * worker that died (SIGKILL, OOM) holds one of the DRAIN_WORKERS_MAX slots (all of them at 1)
+ * until another worker finds it stalled: lock expiry plus at most one stalled-check interval,
+ * ~15 s.
  */
 const LOCK_DURATION_MS = 10_000;
 const STALLED_CHECK_INTERVAL_MS = 5_000;
 
 /**
  * The poll queue with its job scheduler (every POLL_INTERVAL_MS), kept in Redis by `watch()`,
- * and, in worker mode, the worker that runs one drain per job. Global concurrency 1: one drain
- * at a time across all instances, since SQS receives are already shared and parallel drains
- * would only contend.
+ * and, in worker mode, the worker that runs one drain per job. Up to DRAIN_WORKERS_MAX drains
+ * at once across all instances (global concurrency), one per process: while a backlog keeps a
+ * drain going, the next interval's job starts on another process, so N workers drain in
+ * parallel within N intervals; an idle queue gives short runs, one per interval.
  */
 export class DrainScheduler {
   private readonly job: RecurringJob<DrainResult>;
@@ -30,6 +32,8 @@ export class DrainScheduler {
     private readonly options: {
       redisUrl: string;
       pollIntervalMs: number;
+      /** Drains at once across all processes (DRAIN_WORKERS_MAX). */
+      maxParallelRuns: number;
       scheduleCheckIntervalMs: number;
       logger: Logger;
       metrics: Metrics;
@@ -41,6 +45,7 @@ export class DrainScheduler {
       queueName: POLL_QUEUE_NAME,
       schedulerId: DRAIN_SCHEDULER_ID,
       everyMs: options.pollIntervalMs,
+      maxParallelRuns: options.maxParallelRuns,
       redisUrl: options.redisUrl,
       prefix: options.prefix,
       scheduleCheckIntervalMs: options.scheduleCheckIntervalMs,
@@ -88,7 +93,7 @@ export class DrainScheduler {
 
   /** Stops taking jobs, waits for the running drain, then closes the queue and connections. */
   async close(): Promise<void> {
-    this.drain?.stop(); // the running drain ends after its current batch
+    this.drain?.stop(); // the running drain ends after its batches in hand
     await this.job.close();
   }
 }

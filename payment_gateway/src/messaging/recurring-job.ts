@@ -13,6 +13,11 @@ export interface RecurringJobOptions {
   /** The job scheduler's fixed id (also the name of each job it makes). */
   schedulerId: string;
   everyMs: number;
+  /**
+   * Runs at once across all processes (BullMQ global concurrency; 1 when unset). Each process
+   * runs one at a time, so more than one needs as many processes.
+   */
+  maxParallelRuns?: number;
   redisUrl: string;
   /** Key prefix in Redis (BULLMQ_PREFIX); tests use their own so they never share a queue. */
   prefix: string;
@@ -27,7 +32,13 @@ export interface RecurringJobOptions {
 
 /**
  * A job run every `everyMs` by a BullMQ job scheduler with a fixed id (however many processes
- * start, there is one schedule), one run at a time across all of them (global concurrency 1).
+ * start, there is one schedule), at most `maxParallelRuns` runs at a time across all of them
+ * (global concurrency; 1 by default).
+ *
+ * The scheduler adds the next job when a worker takes the current one, so a run that lasts
+ * longer than `everyMs` (a drain working through a backlog) lets the next job start on another
+ * process one interval later: under load the runs overlap up to the global concurrency, while
+ * short runs (an idle queue) stay one per interval.
  *
  * The schedule lives in Redis, so a Redis that loses its data (a restart without persistence,
  * a failover, a FLUSHALL) loses it and the job would never run again. `watch()` puts it back:
@@ -76,9 +87,13 @@ export class RecurringJob<Result> {
     }
   }
 
+  private get globalConcurrency(): number {
+    return this.options.maxParallelRuns ?? 1;
+  }
+
   private async upsert(): Promise<void> {
     const { schedulerId, everyMs, keep } = this.options;
-    await this.queue.setGlobalConcurrency(1);
+    await this.queue.setGlobalConcurrency(this.globalConcurrency);
     await this.queue.upsertJobScheduler(
       schedulerId,
       { every: everyMs },
@@ -111,7 +126,7 @@ export class RecurringJob<Result> {
     try {
       const existing = await this.queue.getJobScheduler(schedulerId);
       // The global concurrency lives in the queue's meta key, which can vanish with the rest.
-      await this.queue.setGlobalConcurrency(1);
+      await this.queue.setGlobalConcurrency(this.globalConcurrency);
       if (existing?.every === everyMs) return false;
       await this.upsert();
       this.options.onRestored?.();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createSnsClient, createSqsClient, devKeyPair } from '@marketplace/common';
 import type { PurchaseEvent } from '@marketplace/common';
 import { signToken } from '../../../test-support/tokens';
@@ -72,4 +73,56 @@ export function tokenFor(claims: { role: 'customer' | 'seller' | 'admin'; seller
     ...claims,
   });
   return { Authorization: `Bearer ${token}` };
+}
+
+/** Puts events straight on the queue as the raw subscription delivers them, 10 per request. */
+export async function sendEvents(
+  sqs: SQSClient,
+  queueUrl: string,
+  events: PurchaseEvent[],
+): Promise<void> {
+  for (let i = 0; i < events.length; i += 10) {
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: events
+          .slice(i, i + 10)
+          .map((event, k) => ({ Id: String(k), MessageBody: JSON.stringify(event) })),
+      }),
+    );
+  }
+}
+
+/**
+ * Watches the ReceiveMessage calls a (real) SQS client makes: how many are in flight at once,
+ * how many in all, and the order of receives and deletes (`commands`, as answered);
+ * `afterReceive` runs before each answer reaches the drain, with the call's number (1 for the
+ * first made).
+ */
+export function watchReceives(sqs: SQSClient, afterReceive?: (call: number) => Promise<void>) {
+  const seen = { inFlight: 0, maxInFlight: 0, total: 0, commands: [] as string[] };
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'DeleteMessageBatchCommand') {
+        const output = await next(args);
+        seen.commands.push('delete');
+        return output;
+      }
+      if (context.commandName !== 'ReceiveMessageCommand') return next(args);
+      seen.inFlight += 1;
+      seen.total += 1;
+      const call = seen.total;
+      seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
+      try {
+        const output = await next(args);
+        await afterReceive?.(call);
+        seen.commands.push('receive');
+        return output;
+      } finally {
+        seen.inFlight -= 1;
+      }
+    },
+    { step: 'initialize', name: 'watchReceives' },
+  );
+  return seen;
 }

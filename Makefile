@@ -118,8 +118,8 @@ endif
 smoke: ## run the README walkthrough against the running stack; fails on any difference
 	node scripts/smoke.mjs
 
-bench: ## load the running stack: purchases/s, latency, and purchase-to-ledger lag
-	node scripts/bench.mjs
+bench: build ## measure purchase path, relay, drain and revenue reads against their ceilings (~5 min; STEPS="purchase drain revenue")
+	npx tsx bench/run.ts $(STEPS)
 
 lint: build ## ESLint, Prettier and the compose linter (typed rules read common's compiled types)
 	npm run lint

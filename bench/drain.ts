@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
@@ -16,7 +15,7 @@ import type { Emulator } from '../test-support/emulator';
 import { OwnRedis } from '../test-support/processes';
 import { startService, stopService } from '../test-support/service-process';
 import type { ServiceProcess } from '../test-support/service-process';
-import { peakRssMb } from './process-stats';
+import { cpuSeconds, machineCpu, peakRssMb } from './process-stats';
 import type { BenchContext, BenchStep } from './types';
 
 /**
@@ -149,20 +148,6 @@ async function ceiling(sqs: SQSClient, queueUrl: string, pollers: number, emulat
   };
 }
 
-/** CPU seconds (user + system) a process has used so far (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
-}
-
-/** The whole machine's busy and total CPU seconds so far (all cores). */
-function machineCpu(): { busy: number; total: number } {
-  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
-  const n = ticks.map(Number);
-  const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - n[3]! - n[4]!, total }; // minus idle and iowait
-}
-
 /**
  * Polls the ledger's row count: seconds from the first booked entry to the last, and how busy
  * the machine (all cores) and the emulator were over that window.
@@ -256,10 +241,6 @@ async function workersDrain(
           },
           {
             readyPath: '/health',
-            // BENCH_DRAIN_CPU_PROF=dir: a V8 CPU profile per worker, written when it exits.
-            nodeArgs: process.env.BENCH_DRAIN_CPU_PROF
-              ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_DRAIN_CPU_PROF}`]
-              : [],
           },
         );
         started.push(service);

@@ -7,3 +7,47 @@ export function peakRssMb(pid: number): number {
   if (!kb) throw new Error(`no VmHWM for process ${pid}`);
   return Math.round(Number(kb) / 1024);
 }
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
+}
+
+/** The whole machine's busy and total CPU seconds so far (all cores). */
+export function machineCpu(): { busy: number; total: number } {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const n = ticks.map(Number);
+  const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - n[3]! - n[4]!, total }; // minus idle and iowait
+}
+
+/**
+ * Where the CPU went while `work` ran: cores used by each named process, by this (the load
+ * generator's) process, and how busy the whole machine was.
+ */
+export async function cpuDuring<T>(
+  pids: Record<string, number>,
+  work: () => Promise<T>,
+): Promise<{ result: T; cores: Record<string, number>; machineBusy: number }> {
+  const before = Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]),
+  );
+  const selfBefore = cpuSeconds(process.pid);
+  const machineBefore = machineCpu();
+  const started = performance.now();
+  const result = await work();
+  const seconds = (performance.now() - started) / 1000;
+  const cores: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    cores[name] = round2((cpuSeconds(pid) - before[name]!) / seconds);
+  }
+  cores['load generator'] = round2((cpuSeconds(process.pid) - selfBefore) / seconds);
+  const machine = machineCpu();
+  const machineBusy = round2(
+    (machine.busy - machineBefore.busy) / (machine.total - machineBefore.total),
+  );
+  return { result, cores, machineBusy };
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;

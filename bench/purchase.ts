@@ -4,7 +4,7 @@ import { QueryTypes } from 'sequelize';
 import { PostgresCluster } from '../faults/support/infrastructure';
 import { Scenario, sleep, waitFor } from '../faults/support/scenario';
 import type { Buyer } from '../faults/support/scenario';
-import { peakRssMb } from './process-stats';
+import { cpuDuring, peakRssMb } from './process-stats';
 import { measureRawCeiling } from './raw-purchase';
 import { dropDatabase } from '../test-support/database';
 import type { BenchContext, BenchStep, StepResult } from './types';
@@ -91,7 +91,7 @@ async function round(
   shopUrl: string,
   buyers: Buyer[],
   pick: () => string,
-  options: { seconds: number; overallRate?: number },
+  options: { seconds: number },
 ): Promise<Round> {
   const started = Date.now();
   const bySecond = new Map<number, number[]>();
@@ -109,7 +109,6 @@ async function round(
       method: 'POST',
       connections: CONNECTIONS,
       duration: options.seconds,
-      ...(options.overallRate ? { overallRate: options.overallRate } : {}),
       headers: { 'content-type': 'application/json' },
       setupClient: (c) => {
         c.setHeaders({
@@ -196,12 +195,16 @@ async function measure(context: BenchContext, scenario: Scenario): Promise<StepR
   await settle(scenario);
 
   // Each round starts level: what the previous one left to publish and book is done first.
-  const measured = async (what: string, pick: () => string, overallRate?: number) => {
+  const cpu: Record<string, string> = {};
+  const measured = async (what: string, pick: () => string) => {
     context.log(`POST /purchase ${what}`);
-    const result = await round(shop.url, buyers, pick, {
-      seconds: ROUND_SECONDS,
-      ...(overallRate ? { overallRate } : {}),
-    });
+    const { result, cores, machineBusy } = await cpuDuring(
+      { ecommerce: shop.child.pid!, payment_gateway: gateway.child.pid! },
+      () => round(shop.url, buyers, pick, { seconds: ROUND_SECONDS }),
+    );
+    cpu[what] = `${Object.entries(cores)
+      .map(([name, n]) => `${name} ${n}`)
+      .join(', ')} cores; machine ${Math.round(machineBusy * 100)}% busy`;
     await settle(scenario);
     return result;
   };
@@ -218,11 +221,13 @@ async function measure(context: BenchContext, scenario: Scenario): Promise<StepR
     () => products.limited,
   );
   const halfRate = Math.max(1, Math.floor(ratePerSecond(hot, ROUND_SECONDS) / 2));
-  const half = await measured(
-    `one hot product at half that rate (${halfRate}/s)`,
-    () => products.hot,
-    halfRate,
-  );
+  context.log(`POST /purchase one hot product, steady ${halfRate}/s (half that rate)`);
+  const half = await steady(shop.url, buyers, () => products.hot, {
+    rate: halfRate,
+    count: halfRate * ROUND_SECONDS,
+  });
+  const halfLatencies = half.map((sale) => sale.latencyMs);
+  await settle(scenario);
 
   const spreadRate = ratePerSecond(spread, ROUND_SECONDS);
   const hotRate = ratePerSecond(hot, ROUND_SECONDS);
@@ -234,10 +239,14 @@ async function measure(context: BenchContext, scenario: Scenario): Promise<StepR
     ['spread', spread, spreadRate],
     ['hot, unlimited', hot, hotRate],
     ['hot, limited', limited, limitedRate],
-    [`hot at ${halfRate}/s`, half, ratePerSecond(half, ROUND_SECONDS)],
   ] as const) {
     rows.push([`POST /purchase ${label}`, `${rate.toFixed(0)} /s, ${latency(r)}, ${errors(r)}`]);
   }
+  rows.push([
+    `POST /purchase hot, steady ${halfRate}/s`,
+    `p50 ${ms(percentile(halfLatencies, 0.5))} / p99 ${ms(percentile(halfLatencies, 0.99))} / p99.9 ${ms(percentile(halfLatencies, 0.999))} ms, ${half.length} of ${halfRate * ROUND_SECONDS} placed`,
+  ]);
+  for (const [what, used] of Object.entries(cpu)) rows.push([`CPU, ${what}`, used]);
   rows.push([
     'limited stock',
     `${created(limited)} sold of ${LIMITED_STOCK}, ${limited.result['4xx']} refused (409), ${oversold.message}`,
@@ -248,7 +257,7 @@ async function measure(context: BenchContext, scenario: Scenario): Promise<StepR
     purchase_ratio_spread: round2(spreadRate / raw),
     purchase_ratio_hot: round2(hotRate / spreadRate),
     purchase_ratio_limited: round2(limitedRate / spreadRate),
-    purchase_p99_half_load_ms: half.result.latency.p99,
+    purchase_p99_half_load_ms: ms(percentile(halfLatencies, 0.99)),
     purchase_oversold: oversold.oversold,
   });
 
@@ -289,6 +298,7 @@ async function measure(context: BenchContext, scenario: Scenario): Promise<StepR
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
+const ms = round1;
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 async function userIdOf(scenario: Scenario, username: string): Promise<string> {
@@ -363,6 +373,52 @@ function sampleBacklog(scenario: Scenario) {
   };
 }
 
+interface SteadySale {
+  purchaseId: string;
+  answeredAt: number;
+  latencyMs: number;
+}
+
+/**
+ * An open-loop load: `count` purchases sent at evenly spaced instants, `rate` per second, each
+ * on time whether or not earlier ones have been answered (autocannon's `overallRate` sends
+ * each second's budget as a burst, which measures a full load for part of every second).
+ * Returns the placed ones.
+ */
+async function steady(
+  shopUrl: string,
+  buyers: Buyer[],
+  pick: (i: number) => string,
+  options: { rate: number; count: number },
+): Promise<SteadySale[]> {
+  const sales: SteadySale[] = [];
+  const sends: Promise<void>[] = [];
+  const started = Date.now();
+  for (let i = 0; i < options.count; i++) {
+    const due = started + (i * 1000) / options.rate;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const sentAt = performance.now();
+    sends.push(
+      fetch(`${shopUrl}/purchase`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Authorization: `Bearer ${buyers[i % buyers.length]!.token}`,
+        },
+        body: body(pick(i)),
+      }).then(async (res) => {
+        const latencyMs = performance.now() - sentAt;
+        const answeredAt = Date.now();
+        const answer = (await res.json()) as { purchase_id?: string };
+        if (res.status === 201)
+          sales.push({ purchaseId: answer.purchase_id!, answeredAt, latencyMs });
+      }),
+    );
+  }
+  await Promise.all(sends);
+  return sales;
+}
+
 /**
  * A steady E2E_RATE purchases/s; for each, the time from its 201 to its ledger line (booked_at
  * is stamped by the gateway's database, on the same machine's clock).
@@ -373,28 +429,11 @@ async function purchaseToLedger(
   buyers: Buyer[],
   products: string[],
 ) {
-  const createdAt = new Map<string, number>();
-  const sends: Promise<void>[] = [];
-  const started = Date.now();
-  for (let i = 0; i < E2E_PURCHASES; i++) {
-    const due = started + (i * 1000) / E2E_RATE;
-    if (due > Date.now()) await sleep(due - Date.now());
-    sends.push(
-      fetch(`${shopUrl}/purchase`, {
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          Authorization: `Bearer ${buyers[i % buyers.length]!.token}`,
-        },
-        body: body(products[i % products.length]!),
-      }).then(async (res) => {
-        const at = Date.now();
-        if (res.status === 201)
-          createdAt.set(((await res.json()) as { purchase_id: string }).purchase_id, at);
-      }),
-    );
-  }
-  await Promise.all(sends);
+  const sent = await steady(shopUrl, buyers, (i) => products[i % products.length]!, {
+    rate: E2E_RATE,
+    count: E2E_PURCHASES,
+  });
+  const createdAt = new Map(sent.map((s) => [s.purchaseId, s.answeredAt]));
   const ids = [...createdAt.keys()];
   const booked = async () =>
     scenario.payments.query<{ purchase_id: string; booked_at: Date }>(

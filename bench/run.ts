@@ -82,7 +82,8 @@ async function main(): Promise<void> {
   for (const [service, mb] of Object.entries(rss)) print(`  ${service.padEnd(36)} ${mb} MB`);
 
   const outDir = path.resolve(__dirname);
-  const series = Object.assign({}, ...Object.values(results).map((r) => r.series ?? {}));
+  const series: Record<string, [number, number][]> = {};
+  for (const result of Object.values(results)) Object.assign(series, result.series ?? {});
   writeFileSync(
     path.join(outDir, 'results.json'),
     `${JSON.stringify({ at: new Date().toISOString(), machine, figures, rss, results }, null, 2)}\n`,

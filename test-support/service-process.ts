@@ -22,12 +22,16 @@ export interface ServiceProcess {
 export async function startService(
   entry: string,
   env: Record<string, string | undefined>,
-  options: { readyPath?: string; timeoutMs?: number; nodeArgs?: string[] } = {},
+  options: { readyPath?: string; timeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
   const port = await freePort();
   const output: string[] = [];
-  // nodeArgs: flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not take).
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(ROOT, entry)], {
+  // CPU_PROF_DIR=dir: a V8 CPU profile of every service, written when it exits (`make bench`
+  // profiling; --cpu-prof is not accepted in NODE_OPTIONS).
+  const profile = process.env.CPU_PROF_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, path.join(ROOT, entry)], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -67,5 +67,8 @@ export function createLogger(
     serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
-  return destination ? pino(settings, destination) : pino(settings);
+  // Asynchronous writes to stdout: a line waits only while the previous write is in flight, so
+  // under load lines go out together instead of one write(2) each (a synchronous write per
+  // line cost more CPU than the purchase's own SQL). pino flushes what is pending on exit.
+  return pino(settings, destination ?? pino.destination({ dest: 1, sync: false }));
 }

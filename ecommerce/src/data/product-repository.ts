@@ -106,7 +106,13 @@ export class ProductRepository {
     return new Map(
       rows.map((row) => [
         row.id,
-        { id: row.id, title: row.title, price: row.price, sellerId: row.seller_id, stock: row.stock },
+        {
+          id: row.id,
+          title: row.title,
+          price: row.price,
+          sellerId: row.seller_id,
+          stock: row.stock,
+        },
       ]),
     );
   }

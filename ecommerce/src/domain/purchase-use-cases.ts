@@ -1,15 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '@marketplace/common';
 import type { EventType, PurchaseEvent } from '@marketplace/common';
-import type { Transaction, TransactionRunner } from '../data/database';
+import type { TransactionRunner } from '../data/database';
 import type { OutboxRepository } from '../data/outbox-repository';
 import type { Page, PageRequest } from '../data/pagination';
 import type { ProductRepository } from '../data/product-repository';
-import type {
-  Purchase,
-  PurchaseItem,
-  PurchaseRepository,
-} from '../data/purchase-repository';
+import type { Purchase, PurchaseItem, PurchaseRepository } from '../data/purchase-repository';
 import { cardBrand, parseExpiry } from './credit-card';
 import type { Principal } from './tokens';
 

@@ -34,10 +34,12 @@ COPY --from=build /app/common/dist common/dist
 COPY --from=build /app/${SERVICE}/dist ${SERVICE}/dist
 # Demo data for `make fixtures` (the loader refuses to run with NODE_ENV=production).
 COPY fixtures fixtures
+# The services' heap limits (SERVICE_NODE_FLAGS overrides them): see README "Performance".
+COPY deploy/node-flags deploy/node-flags
 # Mount point for the shared development key pair (a named volume takes this ownership).
 RUN mkdir -p /app/keys && chown node:node /app/keys
 USER node
 # Liveness probe without curl in the image; compose overrides it with /ready.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["sh", "-c", "exec node ${SERVICE}/dist/main.js"]
+CMD ["sh", "-c", "exec node ${SERVICE_NODE_FLAGS:-$(cat deploy/node-flags)} ${SERVICE}/dist/main.js"]

@@ -68,7 +68,9 @@ start_service() { # name entry port database_url
   local name=$1 entry=$2 port=$3 db=$4
   stop_process "$name"
   say "starting $name on ${HOST}:${port}"
-  PORT=$port DATABASE_URL=$db nohup node "$entry" >"$RUN_DIR/$name.log" 2>&1 &
+  # Heap limits of deploy/node-flags (SERVICE_NODE_FLAGS overrides): see README "Performance".
+  # shellcheck disable=SC2086 # several flags
+  PORT=$port DATABASE_URL=$db nohup node ${SERVICE_NODE_FLAGS:-$(cat deploy/node-flags)} "$entry" >"$RUN_DIR/$name.log" 2>&1 &
   echo $! >"$RUN_DIR/$name.pid"
 }
 

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from './processes';
 
@@ -31,7 +32,13 @@ export async function startService(
   const profile = process.env.CPU_PROF_DIR
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`]
     : [];
-  const child = spawn(process.execPath, [...profile, path.join(ROOT, entry)], {
+  // The heap limits the services run with everywhere (deploy/node-flags; README "Performance").
+  const flags = (
+    process.env.SERVICE_NODE_FLAGS ?? readFileSync(path.join(ROOT, 'deploy/node-flags'), 'utf8')
+  )
+    .split(/\s+/)
+    .filter(Boolean);
+  const child = spawn(process.execPath, [...flags, ...profile, path.join(ROOT, entry)], {
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

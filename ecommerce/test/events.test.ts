@@ -195,6 +195,44 @@ describe('outbox retention', () => {
   });
 });
 
+describe('with a backlog', () => {
+  test('when more events wait than one batch holds, then a pass publishes them as PublishBatch calls in flight together, each event once', async () => {
+    const t = startTestApp({ relayOptions: { batchesInFlight: 4 } });
+    try {
+      const { productA, buyer } = await setUp(t);
+      const placed: string[] = [];
+      for (let i = 0; i < 60; i++)
+        placed.push((await buy(t, buyer, [{ product_id: productA }])).purchase_id);
+      let inFlight = 0;
+      let mostInFlight = 0;
+      t.sns.middlewareStack.add(
+        (next) => async (args) => {
+          mostInFlight = Math.max(mostInFlight, ++inFlight);
+          try {
+            return await next(args);
+          } finally {
+            inFlight--;
+          }
+        },
+        { step: 'initialize' },
+      );
+      t.services.relay.start();
+      const messages = await receiveUntil(
+        sqs,
+        queueUrl,
+        (m) => eventsFor(m, placed).length >= 60,
+        15_000,
+      );
+      const events = eventsFor(messages, placed);
+      expect(new Set(events.map((e) => e.event_id)).size).toBe(60);
+      expect(events).toHaveLength(60);
+      expect(mostInFlight).toBe(4);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('with several relays', () => {
   test('when two instances drain one outbox, then every event goes out, each once', async () => {
     const one = startTestApp();

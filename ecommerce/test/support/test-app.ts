@@ -1,3 +1,4 @@
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { createLogger, createSnsClient } from '@marketplace/common';
 import type { Express } from 'express';
 import { captureLogs } from '../../../test-support/log-capture';
@@ -26,6 +27,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}) {
 export interface TestApp {
   app: Express;
   services: Services;
+  /** The SNS client the relay publishes with. */
+  sns: SNSClient;
   /** Every log line the app wrote, as text. */
   logs: string[];
   close(): Promise<void>;
@@ -60,6 +63,7 @@ export function startTestApp(
   return {
     app: createApp(services),
     services,
+    sns,
     logs,
     async close() {
       await services.relay.stop();

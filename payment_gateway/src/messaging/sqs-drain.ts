@@ -80,8 +80,8 @@ const BOOK_ATTEMPTS = 3;
 /**
  * One run of the drain job: `concurrency` loops each receive batches of up to 10 while
  * messages keep coming (within the budget), book each batch's valid events in one transaction
- * (up to 3 full batches together), and only then delete them. Invalid messages are never deleted; after 5 receives SQS moves
- * them to the DLQ.
+ * (up to 3 full batches together), and only then delete them. Invalid messages are never
+ * deleted; after 5 receives SQS moves them to the DLQ.
  */
 export class SqsDrain {
   private readonly options: DrainOptions;

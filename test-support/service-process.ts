@@ -34,7 +34,7 @@ export async function startService(
     : [];
   // The heap limits the services run with everywhere (deploy/node-flags; README "Performance").
   const flags = (
-    process.env.SERVICE_NODE_FLAGS ?? readFileSync(path.join(ROOT, 'deploy/node-flags'), 'utf8')
+    process.env.SERVICE_NODE_FLAGS || readFileSync(path.join(ROOT, 'deploy/node-flags'), 'utf8')
   )
     .split(/\s+/)
     .filter(Boolean);

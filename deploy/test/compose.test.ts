@@ -76,10 +76,11 @@ describe('docker-compose.yml', () => {
       'payment-gateway': GATEWAY_VARIABLES,
       'payment-gateway-worker': GATEWAY_VARIABLES,
     };
-    const sdkNotice = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+    // Read by the AWS SDK, and by the container's start command (Node's own flags).
+    const notForTheApp = ['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'SERVICE_NODE_FLAGS'];
     for (const [name, variables] of Object.entries(known)) {
       const unknown = Object.keys(compose.services[name]!.environment ?? {}).filter(
-        (key) => !variables.includes(key) && key !== sdkNotice,
+        (key) => !variables.includes(key) && !notForTheApp.includes(key),
       );
       expect({ name, unknown }).toEqual({ name, unknown: [] });
     }

@@ -9,6 +9,8 @@ import { createSnsClient, createSqsClient, provisionMessaging } from '@marketpla
 import type { PurchaseEvent } from '@marketplace/common';
 import { Client } from 'pg';
 import { prepareDatabase } from '../payment_gateway/src/data/database';
+import { purchaseEvent } from '../payment_gateway/test/support/events';
+import { inParallel } from '../faults/support/load';
 import { dropDatabase, recreateDatabase } from '../test-support/database';
 import { startEmulator } from '../test-support/emulator';
 import type { Emulator } from '../test-support/emulator';
@@ -42,21 +44,11 @@ interface Phase {
 
 const sellers = Array.from({ length: SELLERS }, () => randomUUID());
 
+/** Event `i`: 1, 2, 3 sellers in turn (2 ledger entries per event on average). */
 function eventNumber(i: number): PurchaseEvent {
-  const now = new Date().toISOString();
   const items: Record<string, number> = {};
-  // 1, 2, 3 sellers in turn: 2 ledger entries per event on average.
   for (let s = 0; s <= i % 3; s++) items[sellers[(i * 7 + s * 13) % SELLERS]!] = 100 + (i % 997);
-  return {
-    event_id: randomUUID(),
-    event_type: 'order_placed',
-    version: 1,
-    occurred_at: now,
-    purchase_id: randomUUID(),
-    purchase_date: now,
-    currency: 'BRL',
-    items,
-  };
+  return purchaseEvent(items);
 }
 
 /** A fresh topic/queue/DLQ (as production provisions them) holding EVENTS events. */
@@ -77,7 +69,7 @@ async function filledQueue(endpoint: string, sqs: SQSClient, label: string): Pro
     batches.push(batch);
   }
   // The subscription delivers raw messages: the body is the event itself.
-  await inParallel(8, batches, async (batch) => {
+  await inParallel(batches, { concurrency: 8 }, async (batch) => {
     await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
@@ -92,15 +84,6 @@ async function filledQueue(endpoint: string, sqs: SQSClient, label: string): Pro
     );
   });
   return { queueUrl, entries };
-}
-
-async function inParallel<T>(width: number, items: T[], run: (item: T) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await run(items[next++]!);
-    }),
-  );
 }
 
 /** Receive+delete with `pollers` loops until the queue is empty: the emulator's own ceiling. */

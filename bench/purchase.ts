@@ -2,6 +2,7 @@ import autocannon from 'autocannon';
 import type { Instance, Result } from 'autocannon';
 import { QueryTypes } from 'sequelize';
 import { PostgresCluster } from '../faults/support/infrastructure';
+import { inParallel, send } from '../faults/support/load';
 import { Scenario, sleep, waitFor } from '../faults/support/scenario';
 import type { Buyer } from '../faults/support/scenario';
 import { cpuDuring, peakRssMb } from './process-stats';
@@ -390,32 +391,24 @@ async function steady(
   pick: (i: number) => string,
   options: { rate: number; count: number },
 ): Promise<SteadySale[]> {
-  const sales: SteadySale[] = [];
-  const sends: Promise<void>[] = [];
-  const started = Date.now();
-  for (let i = 0; i < options.count; i++) {
-    const due = started + (i * 1000) / options.rate;
-    if (due > Date.now()) await sleep(due - Date.now());
-    const sentAt = performance.now();
-    sends.push(
-      fetch(`${shopUrl}/purchase`, {
+  // As many in flight as it takes: each request starts at its instant.
+  const outcomes = await inParallel(
+    Array.from({ length: options.count }, (_, i) => i),
+    { concurrency: options.count, perSecond: options.rate },
+    (i) =>
+      send(`${shopUrl}/purchase`, {
         method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          Authorization: `Bearer ${buyers[i % buyers.length]!.token}`,
-        },
+        token: buyers[i % buyers.length]!.token,
         body: body(pick(i)),
-      }).then(async (res) => {
-        const latencyMs = performance.now() - sentAt;
-        const answeredAt = Date.now();
-        const answer = (await res.json()) as { purchase_id?: string };
-        if (res.status === 201)
-          sales.push({ purchaseId: answer.purchase_id!, answeredAt, latencyMs });
       }),
-    );
-  }
-  await Promise.all(sends);
-  return sales;
+  );
+  return outcomes
+    .filter((outcome) => outcome.status === 201)
+    .map((outcome) => ({
+      purchaseId: (JSON.parse(outcome.body) as { purchase_id: string }).purchase_id,
+      answeredAt: outcome.startedAt + outcome.ms,
+      latencyMs: outcome.ms,
+    }));
 }
 
 /**

@@ -23,7 +23,7 @@ const STEPS: Record<string, BenchStep> = {
 };
 
 /** The targets, shown next to each figure (">= x" or "< x"). */
-export const TARGETS: Record<string, { atLeast?: number; below?: number }> = {
+const TARGETS: Record<string, { atLeast?: number; below?: number }> = {
   purchase_ratio_spread: { atLeast: 0.6 },
   purchase_ratio_hot: { atLeast: 0.9 },
   purchase_ratio_limited: { atLeast: 0.5 },

@@ -195,14 +195,21 @@ describe('outbox retention', () => {
   });
 });
 
+/** `count` purchases of one product, one after the other: their ids. */
+async function buyOneAtATime(t: TestApp, buyer: Actor, productId: string, count: number) {
+  const placed: string[] = [];
+  for (let i = 0; i < count; i++) {
+    placed.push((await buy(t, buyer, [{ product_id: productId }])).purchase_id);
+  }
+  return placed;
+}
+
 describe('with a backlog', () => {
   test('when more events wait than one batch holds, then a pass publishes them as PublishBatch calls in flight together, each event once', async () => {
     const t = startTestApp({ relayOptions: { batchesInFlight: 4 } });
     try {
       const { productA, buyer } = await setUp(t);
-      const placed: string[] = [];
-      for (let i = 0; i < 60; i++)
-        placed.push((await buy(t, buyer, [{ product_id: productA }])).purchase_id);
+      const placed = await buyOneAtATime(t, buyer, productA, 60);
       let inFlight = 0;
       let mostInFlight = 0;
       t.sns.middlewareStack.add(
@@ -239,9 +246,7 @@ describe('with several relays', () => {
     const two = startTestApp();
     try {
       const { productA, buyer } = await setUp(one);
-      const placed: string[] = [];
-      for (let i = 0; i < 25; i++)
-        placed.push((await buy(one, buyer, [{ product_id: productA }])).purchase_id);
+      const placed = await buyOneAtATime(one, buyer, productA, 25);
       one.services.relay.start();
       two.services.relay.start();
       const messages = await receiveUntil(

@@ -184,13 +184,19 @@ async function receiveCountsAndDepths(gw: TestGateway) {
   };
 }
 
-test('when the ledger database is down, then the drain receives nothing (no sale heads for the DLQ) and books everything once it is back', async () => {
+/** The test ledger database behind a TCP proxy that can be cut: its URL through the proxy. */
+async function ledgerBehindProxy(): Promise<{ proxy: OutageProxy; throughProxy: URL }> {
   const databaseUrl = new URL(process.env.TEST_PAYMENTS_DATABASE_URL!);
   const proxy = new OutageProxy(new URL(`tcp://${databaseUrl.host}`));
   await proxy.up();
+  const throughProxy = new URL(databaseUrl);
+  throughProxy.host = `127.0.0.1:${proxy.port}`;
+  return { proxy, throughProxy };
+}
+
+test('when the ledger database is down, then the drain receives nothing (no sale heads for the DLQ) and books everything once it is back', async () => {
+  const { proxy, throughProxy } = await ledgerBehindProxy();
   try {
-    const throughProxy = new URL(databaseUrl);
-    throughProxy.host = `127.0.0.1:${proxy.port}`;
     const gw = gateway({ env: { DATABASE_URL: throughProxy.toString() } });
     const seller = randomUUID();
     await publish(messaging.topicArn, purchaseEvent({ [seller]: 900 }));
@@ -264,12 +270,8 @@ test('when a backlog keeps a drain going, then a second worker process drains at
 });
 
 test('when the ledger database fails while several loops hold batches, then no run receives until it answers and everything is booked once it is back', async () => {
-  const databaseUrl = new URL(process.env.TEST_PAYMENTS_DATABASE_URL!);
-  const proxy = new OutageProxy(new URL(`tcp://${databaseUrl.host}`));
-  await proxy.up();
+  const { proxy, throughProxy } = await ledgerBehindProxy();
   try {
-    const throughProxy = new URL(databaseUrl);
-    throughProxy.host = `127.0.0.1:${proxy.port}`;
     const gw = gateway({ env: { DATABASE_URL: throughProxy.toString(), DRAIN_CONCURRENCY: '4' } });
     // Failed batches come back after this, rather than SQS's 60 s.
     await gw.services.sqs.send(

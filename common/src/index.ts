@@ -12,3 +12,4 @@ export * from './operations';
 export * from './lifecycle';
 export * from './metrics';
 export * from './openapi';
+export * from './routes';

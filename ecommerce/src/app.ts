@@ -4,11 +4,11 @@ import {
   notFound,
   operationsRoutes,
   problemHandler,
+  serveRoutes,
 } from '@marketplace/common';
 import type { Express } from 'express';
 import { accountRoutes } from './http/account-routes';
 import { catalogueRoutes } from './http/catalogue-routes';
-import { buildOpenApiDocument } from './http/openapi';
 import { purchaseRoutes } from './http/purchase-routes';
 import type { Services } from './services';
 
@@ -24,22 +24,29 @@ export function createApp(services: Services): Express {
     corsOrigins: config.corsOrigins,
   });
 
-  const authenticated = authenticate(config.jwt);
   app.use(
-    operationsRoutes({
-      checks: {
-        postgres: async () => {
-          await services.sequelize.query('SELECT 1');
-        },
-        sns: () => services.publisher.check(),
-      },
-      registry: metrics.registry,
-      document: buildOpenApiDocument(),
+    serveRoutes({
+      title: 'ecommerce',
+      description:
+        'Accounts, catalogue and purchases. Money is an integer in minor units; errors are application/problem+json.',
+      bearerDescription: 'RS256 token from POST /login. The scheme `JWT <token>` is accepted too.',
+      authenticate: authenticate(config.jwt),
+      tables: [
+        operationsRoutes({
+          checks: {
+            postgres: async () => {
+              await services.sequelize.query('SELECT 1');
+            },
+            sns: () => services.publisher.check(),
+          },
+          registry: metrics.registry,
+        }),
+        accountRoutes(services.accounts),
+        catalogueRoutes(services.catalogue, config.currency),
+        purchaseRoutes(services.purchases, metrics),
+      ],
     }),
   );
-  app.use(accountRoutes(services.accounts, authenticated));
-  app.use(catalogueRoutes(services.catalogue, authenticated, config.currency));
-  app.use(purchaseRoutes(services.purchases, authenticated, metrics));
   app.use(notFound);
   app.use(problemHandler);
   return app;

@@ -5,10 +5,10 @@ import {
   notFound,
   operationsRoutes,
   problemHandler,
+  serveRoutes,
 } from '@marketplace/common';
 import type { Express } from 'express';
-import { buildOpenApiDocument } from './http/openapi';
-import { queueDashboard } from './http/queue-dashboard';
+import { queueDashboardRoutes } from './http/queue-dashboard';
 import { revenueRoutes } from './http/revenue-routes';
 import type { Services } from './services';
 
@@ -32,7 +32,7 @@ export function createApp(
     corsOrigins: config.corsOrigins,
   });
 
-  app.use(
+  const tables = [
     operationsRoutes({
       checks: {
         postgres: async () => {
@@ -52,13 +52,26 @@ export function createApp(
         ...(options.drains ? { drain: () => services.heartbeat.assertFresh() } : {}),
       },
       registry: metrics.registry,
-      document: buildOpenApiDocument(),
+    }),
+  ];
+  if (options.serveApi ?? true) {
+    tables.push(
+      queueDashboardRoutes([services.scheduler.queue], config.jwt),
+      revenueRoutes(services.ledger),
+    );
+  }
+  app.use(
+    serveRoutes({
+      title: 'payment_gateway',
+      description:
+        'Seller revenue booked exactly once from purchase events. Money is in minor units.',
+      bearerDescription:
+        'RS256 token from ecommerce POST /login, verified here with the public key.',
+      authenticate: authenticate(config.jwt),
+      // The document describes what this process serves.
+      tables,
     }),
   );
-  if (options.serveApi ?? true) {
-    app.use(queueDashboard([services.scheduler.queue], config.jwt));
-    app.use(revenueRoutes(services.ledger, authenticate(config.jwt)));
-  }
   app.use(notFound);
   app.use(problemHandler);
   return app;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { AppError } from '@marketplace/common';
 import { isUniqueViolation } from '../data/database';
-import type { UserRepository } from '../data/user-repository';
+import type { User, UserRepository } from '../data/user-repository';
 import type { IssuedToken, Principal, TokenService } from './tokens';
 import { WorkLimiter } from './work-limiter';
 
@@ -20,6 +20,8 @@ export interface Registration {
   email: string;
   password: string;
 }
+
+export type RegisteredUser = Pick<User, 'id' | 'username'>;
 
 export class AccountUseCases {
   /** Compared against when the username is unknown, so both failures take the same time. */
@@ -45,7 +47,7 @@ export class AccountUseCases {
     );
   }
 
-  async register(input: Registration): Promise<{ user_id: string; username: string }> {
+  async register(input: Registration): Promise<RegisteredUser> {
     const passwordHash = await this.hashingSlots.run(() =>
       bcrypt.hash(input.password, this.hashing.rounds),
     );
@@ -58,7 +60,7 @@ export class AccountUseCases {
         role: 'customer',
         sellerId: null,
       });
-      return { user_id: user.id, username: user.username };
+      return { id: user.id, username: user.username };
     } catch (error) {
       if (isUniqueViolation(error, 'users_username_key')) {
         throw new AppError('conflict', `The username "${input.username}" is already taken.`);

@@ -6,8 +6,7 @@ export type { Principal };
 
 export interface IssuedToken {
   token: string;
-  token_type: 'Bearer';
-  expires_in: number;
+  expiresInSeconds: number;
 }
 
 /** Signs RS256 tokens with the claims payment_gateway verifies (see common/auth-token). */
@@ -42,6 +41,6 @@ export class TokenService {
         audience: this.keys.audience,
       },
     );
-    return { token, token_type: 'Bearer', expires_in: this.keys.ttlSeconds };
+    return { token, expiresInSeconds: this.keys.ttlSeconds };
   }
 }

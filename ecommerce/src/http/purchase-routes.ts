@@ -1,63 +1,124 @@
-import { parseInput, principalOf } from '@marketplace/common';
-import { Router } from 'express';
-import type { RequestHandler } from 'express';
+import { createdHeaders, listHeaders, reply, route } from '@marketplace/common';
+import type { RouteTable } from '@marketplace/common';
+import type { z } from 'zod';
+import type { Purchase } from '../data/purchase-repository';
+import { maskCardNumber } from '../domain/credit-card';
 import type { PurchaseUseCases } from '../domain/purchase-use-cases';
 import type { Metrics } from '../metrics';
-import { purchaseJson } from './presenters';
-import { idempotencyKeyHeader, idParams, pageQuery, purchaseBody } from './schemas';
+import { purchaseBody, purchaseHeaders, purchaseResponse } from './purchase-schemas';
+import { idParams, pageQuery } from './schemas';
 
-export function purchaseRoutes(
-  purchases: PurchaseUseCases,
-  authenticated: RequestHandler,
-  metrics: Metrics,
-): Router {
-  const router = Router();
-  router.use('/purchase', authenticated);
+const purchaseJson = (purchase: Purchase): z.infer<typeof purchaseResponse> => ({
+  purchase_id: purchase.id,
+  client: purchase.username,
+  status: purchase.status,
+  total_price: purchase.totalPrice,
+  currency: purchase.currency,
+  credit_card: maskCardNumber(purchase.card.last4),
+  items: purchase.items.map((item) => ({
+    product_id: item.productId,
+    seller_id: item.sellerId,
+    title: item.title,
+    quantity: item.quantity,
+    unit_price: item.unitPrice,
+    subtotal: item.subtotal,
+  })),
+  created_at: purchase.createdAt.toISOString(),
+});
 
-  router.post('/purchase', async (req, res) => {
-    const idempotencyKey = parseInput(idempotencyKeyHeader, req.get('Idempotency-Key'), 'header');
-    const body = parseInput(purchaseBody, req.body, 'body');
-    const card = body.credit_card;
-    const { purchase, eventId } = await purchases.place(principalOf(res), {
-      lines: body.products.map((p) => ({ productId: p.product_id, quantity: p.quantity })),
-      card: {
-        number: card.card_number,
-        cvv: card.cvv,
-        holderName: card.card_holder_name,
-        expDate: card.exp_date,
+export function purchaseRoutes(purchases: PurchaseUseCases, metrics: Metrics): RouteTable {
+  // GET /purchase/history is the original system's name for GET /purchase.
+  const history = (path: string, summary: string) =>
+    route({
+      method: 'get',
+      path,
+      summary,
+      auth: 'token',
+      request: { query: pageQuery },
+      responses: {
+        200: { description: 'Purchases', schema: purchaseResponse.array(), headers: listHeaders },
       },
-      idempotencyKey,
+      handler: async ({ query, principal }) => {
+        const { items, total } = await purchases.history(principal, query);
+        return reply(200, items.map(purchaseJson), { 'X-Total-Count': total });
+      },
     });
-    if (eventId) {
-      metrics.purchasesPlaced.inc();
-      // Ties this request id to the event id the payment gateway logs when it books the sale.
-      req.log.info({ purchase_id: purchase.id, event_id: eventId }, 'purchase placed');
-    } else {
-      req.log.info({ purchase_id: purchase.id }, 'purchase replayed for its Idempotency-Key');
-    }
-    res.status(201).location(`/purchase/${purchase.id}`).json(purchaseJson(purchase));
-  });
 
-  const history: RequestHandler = async (req, res) => {
-    const page = parseInput(pageQuery, req.query, 'query');
-    const { items, total } = await purchases.history(principalOf(res), page);
-    res.setHeader('X-Total-Count', String(total)).json(items.map(purchaseJson));
+  return {
+    tags: ['purchases'],
+    failures: { 503: 'The database cannot be reached' },
+    routes: [
+      route({
+        method: 'post',
+        path: '/purchase',
+        summary: 'Buy products',
+        description:
+          'Several products with quantities (the same product twice is merged). Stock is reserved atomically. ' +
+          'Send an Idempotency-Key header to make retries safe.',
+        auth: 'token',
+        request: { headers: purchaseHeaders, body: purchaseBody },
+        responses: {
+          201: {
+            description: 'Placed (or replayed for a repeated Idempotency-Key)',
+            schema: purchaseResponse,
+            headers: createdHeaders,
+          },
+        },
+        failures: {
+          400: 'Invalid body or card, or Idempotency-Key header',
+          409: 'Not enough stock',
+          422: 'Unknown products, or Idempotency-Key reused with another body',
+        },
+        handler: async ({ headers, body, principal, req }) => {
+          const card = body.credit_card;
+          const { purchase, eventId } = await purchases.place(principal, {
+            lines: body.products.map((p) => ({ productId: p.product_id, quantity: p.quantity })),
+            card: {
+              number: card.card_number,
+              cvv: card.cvv,
+              holderName: card.card_holder_name,
+              expDate: card.exp_date,
+            },
+            idempotencyKey: headers['Idempotency-Key'],
+          });
+          if (eventId) {
+            metrics.purchasesPlaced.inc();
+            // Ties this request id to the event id the payment gateway logs when it books the sale.
+            req.log.info({ purchase_id: purchase.id, event_id: eventId }, 'purchase placed');
+          } else {
+            req.log.info({ purchase_id: purchase.id }, 'purchase replayed for its Idempotency-Key');
+          }
+          return reply(201, purchaseJson(purchase), { Location: `/purchase/${purchase.id}` });
+        },
+      }),
+      history('/purchase', "The caller's purchases, newest first"),
+      history('/purchase/history', 'Same as GET /purchase'),
+      route({
+        method: 'get',
+        path: '/purchase/:id',
+        summary: 'One purchase (its buyer or an admin)',
+        auth: 'token',
+        request: { params: idParams },
+        responses: { 200: { description: 'The purchase', schema: purchaseResponse } },
+        failures: { 403: 'Not the buyer', 404: 'Unknown purchase' },
+        handler: async ({ params, principal }) =>
+          reply(200, purchaseJson(await purchases.get(principal, params.id))),
+      }),
+      route({
+        method: 'post',
+        path: '/purchase/:id/cancel',
+        summary: 'Cancel a placed purchase: stock goes back, order_cancelled is published',
+        auth: 'token',
+        request: { params: idParams },
+        responses: { 200: { description: 'Cancelled', schema: purchaseResponse } },
+        failures: { 403: 'Not the buyer', 404: 'Unknown purchase', 409: 'Already cancelled' },
+        handler: async ({ params, principal, req }) => {
+          const { purchase, eventId } = await purchases.cancel(principal, params.id);
+          metrics.purchasesCancelled.inc();
+          req.log.info({ purchase_id: purchase.id, event_id: eventId }, 'purchase cancelled');
+          return reply(200, purchaseJson(purchase));
+        },
+      }),
+    ],
   };
-  router.get('/purchase', history);
-  router.get('/purchase/history', history);
-
-  router.get('/purchase/:id', async (req, res) => {
-    const { id } = parseInput(idParams, req.params, 'path');
-    res.json(purchaseJson(await purchases.get(principalOf(res), id)));
-  });
-
-  router.post('/purchase/:id/cancel', async (req, res) => {
-    const { id } = parseInput(idParams, req.params, 'path');
-    const { purchase, eventId } = await purchases.cancel(principalOf(res), id);
-    metrics.purchasesCancelled.inc();
-    req.log.info({ purchase_id: purchase.id, event_id: eventId }, 'purchase cancelled');
-    res.json(purchaseJson(purchase));
-  });
-
-  return router;
 }

@@ -23,10 +23,12 @@ export function entriesOf(event: PurchaseEvent): LedgerEntry[] {
 }
 
 export interface Revenue {
-  seller_id: string;
-  total_received: number;
+  sellerId: string;
+  /** Minor units: placed minus cancelled. */
+  totalReceived: number;
   currency: string;
-  purchases_count: number;
+  /** Purchases placed minus those cancelled. */
+  purchasesCount: number;
 }
 
 export class LedgerUseCases {
@@ -56,12 +58,7 @@ export class LedgerUseCases {
   async revenue(principal: Principal, sellerId: string, range: DateRange): Promise<Revenue> {
     assertMaySee(principal, sellerId);
     const { total, purchases } = await this.ledger.totals(sellerId, range);
-    return {
-      seller_id: sellerId,
-      total_received: total,
-      currency: this.currency,
-      purchases_count: purchases,
-    };
+    return { sellerId, totalReceived: total, currency: this.currency, purchasesCount: purchases };
   }
 
   async entries(

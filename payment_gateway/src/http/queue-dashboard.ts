@@ -1,11 +1,11 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { AppError, bearerToken, tokenVerifier } from '@marketplace/common';
-import type { TokenVerification } from '@marketplace/common';
+import { AppError, bearerToken, subtreeRoute, tokenVerifier } from '@marketplace/common';
+import type { RouteTable, TokenVerification } from '@marketplace/common';
 import type { Queue } from 'bullmq';
-import { Router } from 'express';
 import type { RequestHandler } from 'express';
+import { z } from 'zod';
 
 export const DASHBOARD_PATH = '/admin/queues';
 const COOKIE = 'queues_token';
@@ -34,6 +34,7 @@ function adminOnly(verification: TokenVerification): RequestHandler {
     const principal = verify(token);
     if (principal.role !== 'admin')
       throw new AppError('forbidden', 'The queue dashboard is for admins.');
+    res.locals.principal = principal;
     if (fromQuery) {
       res.cookie(COOKIE, fromQuery, {
         httpOnly: true,
@@ -47,14 +48,31 @@ function adminOnly(verification: TokenVerification): RequestHandler {
 }
 
 /** bull-board: the drain schedule and its recent jobs. */
-export function queueDashboard(queues: Queue[], verification: TokenVerification): Router {
+export function queueDashboardRoutes(queues: Queue[], verification: TokenVerification): RouteTable {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({
     queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: true })),
     serverAdapter,
   });
-  const router = Router();
-  router.use(DASHBOARD_PATH, adminOnly(verification), serverAdapter.getRouter() as RequestHandler);
-  return router;
+  return {
+    tags: ['operations'],
+    authenticate: adminOnly(verification),
+    routes: [
+      subtreeRoute(
+        {
+          method: 'get',
+          path: DASHBOARD_PATH,
+          summary: 'BullMQ dashboard (admin): the drain schedule and recent jobs',
+          description:
+            'Browsers may pass the token once as ?token=<jwt>; it is kept in an HttpOnly cookie.',
+          auth: { roles: ['admin'] },
+          responses: {
+            200: { description: 'bull-board UI', schema: z.string(), contentType: 'text/html' },
+          },
+        },
+        serverAdapter.getRouter() as RequestHandler,
+      ),
+    ],
+  };
 }

@@ -1,45 +1,97 @@
-import { parseInput, principalOf } from '@marketplace/common';
-import { Router } from 'express';
-import type { RequestHandler } from 'express';
+import { listHeaders, reply, route } from '@marketplace/common';
+import type { RouteTable } from '@marketplace/common';
+import { z } from 'zod';
 import { encodeCursor } from '../data/ledger-repository';
-import type { LedgerUseCases } from '../domain/ledger-use-cases';
-import { entriesQuery, rangeQuery, sellerParams } from './schemas';
+import type { BookedEntry } from '../data/ledger-repository';
+import type { LedgerUseCases, Revenue } from '../domain/ledger-use-cases';
+import {
+  entriesQuery,
+  entryResponse,
+  rangeQuery,
+  revenueResponse,
+  sellerParams,
+} from './revenue-schemas';
 
-export function revenueRoutes(ledger: LedgerUseCases, authenticated: RequestHandler): Router {
-  const router = Router();
-  router.use('/revenue', authenticated);
+const revenueJson = (revenue: Revenue): z.infer<typeof revenueResponse> => ({
+  seller_id: revenue.sellerId,
+  total_received: revenue.totalReceived,
+  currency: revenue.currency,
+  purchases_count: revenue.purchasesCount,
+});
 
-  router.get('/revenue/:seller_id', async (req, res) => {
-    const { seller_id } = parseInput(sellerParams, req.params, 'path');
-    const range = parseInput(rangeQuery, req.query, 'query');
-    res.json(await ledger.revenue(principalOf(res), seller_id, range));
-  });
+const entryJson = (entry: BookedEntry): z.infer<typeof entryResponse> => ({
+  entry_id: entry.id,
+  purchase_id: entry.purchaseId,
+  event_id: entry.eventId,
+  event_type: entry.eventType,
+  amount: entry.amount,
+  currency: entry.currency,
+  purchase_date: entry.purchaseDate.toISOString(),
+  booked_at: entry.bookedAt.toISOString(),
+});
 
-  router.get('/revenue/:seller_id/entries', async (req, res) => {
-    const { seller_id } = parseInput(sellerParams, req.params, 'path');
-    const { from, to, ...pageQuery } = parseInput(entriesQuery, req.query, 'query');
-    const page = await ledger.entries(principalOf(res), seller_id, { from, to }, pageQuery);
-    const last = page.items.at(-1);
-    if (page.more && last) {
-      // The same request after this page's last line (an offset page continues by cursor too).
-      const next = new URL(req.originalUrl, 'http://host');
-      next.searchParams.delete('offset');
-      next.searchParams.set('cursor', encodeCursor(last.id));
-      res.setHeader('Link', `<${next.pathname}${next.search}>; rel="next"`);
-    }
-    res.setHeader('X-Total-Count', String(page.total)).json(
-      page.items.map((entry) => ({
-        entry_id: entry.id,
-        purchase_id: entry.purchaseId,
-        event_id: entry.eventId,
-        event_type: entry.eventType,
-        amount: entry.amount,
-        currency: entry.currency,
-        purchase_date: entry.purchaseDate.toISOString(),
-        booked_at: entry.bookedAt.toISOString(),
-      })),
-    );
-  });
+const entriesHeaders = listHeaders.extend({
+  Link: z
+    .string()
+    .optional()
+    .meta({ description: 'While more lines follow: `<next page URL>; rel="next"` (by cursor)' }),
+});
 
-  return router;
+export function revenueRoutes(ledger: LedgerUseCases): RouteTable {
+  return {
+    tags: ['revenue'],
+    failures: {
+      400: 'seller_id is not a UUID, the dates or the cursor are malformed',
+      403: 'Neither an admin nor that seller',
+      503: 'The database cannot be reached',
+    },
+    routes: [
+      route({
+        method: 'get',
+        path: '/revenue/:seller_id',
+        summary: "A seller's revenue (admin, or that seller's user)",
+        description: 'Unknown sellers have zero revenue. Cancellations are booked negative.',
+        auth: 'token',
+        request: { params: sellerParams, query: rangeQuery },
+        responses: { 200: { description: 'Totals', schema: revenueResponse } },
+        handler: async ({ params, query, principal }) =>
+          reply(200, revenueJson(await ledger.revenue(principal, params.seller_id, query))),
+      }),
+      route({
+        method: 'get',
+        path: '/revenue/:seller_id/entries',
+        summary: 'Ledger lines, newest first, paginated (X-Total-Count)',
+        description:
+          'Pages by `cursor`: while more lines follow, the response has a ' +
+          '`Link: </revenue/{seller_id}/entries?...&cursor=...>; rel="next"` header (the same ' +
+          'query, next page). `offset` still works but reads every line it skips: use the ' +
+          'cursor for deep pages. Order: newest purchase first, stable (ties by booking).',
+        auth: 'token',
+        request: { params: sellerParams, query: entriesQuery },
+        responses: {
+          200: {
+            description: 'Ledger lines',
+            schema: entryResponse.array(),
+            headers: entriesHeaders,
+          },
+        },
+        handler: async ({ params, query: { from, to, ...pageQuery }, principal, req }) => {
+          const page = await ledger.entries(principal, params.seller_id, { from, to }, pageQuery);
+          const last = page.items.at(-1);
+          let link: string | undefined;
+          if (page.more && last) {
+            // The same request after this page's last line (an offset page continues by cursor too).
+            const next = new URL(req.originalUrl, 'http://host');
+            next.searchParams.delete('offset');
+            next.searchParams.set('cursor', encodeCursor(last.id));
+            link = `<${next.pathname}${next.search}>; rel="next"`;
+          }
+          return reply(200, page.items.map(entryJson), {
+            'X-Total-Count': page.total,
+            Link: link,
+          });
+        },
+      }),
+    ],
+  };
 }

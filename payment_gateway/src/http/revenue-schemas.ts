@@ -41,10 +41,6 @@ const pageFields = {
     }),
 };
 
-/** The query shapes as documented (before dates are turned into a range). */
-export const rangeQueryShape = z.object(rangeFields);
-export const entriesQueryShape = z.object({ ...rangeFields, ...pageFields });
-
 function toRange({ from, to }: { from?: string | undefined; to?: string | undefined }) {
   return {
     from: from === undefined ? undefined : new Date(from),
@@ -62,9 +58,10 @@ const ordered = (r: { from?: Date | undefined; to?: Date | undefined }) =>
   !r.from || !r.to || r.from < r.to;
 const orderMessage = { message: '`from` must be before `to`', path: ['from'] };
 
-export const rangeQuery = rangeQueryShape.transform(toRange).refine(ordered, orderMessage);
+export const rangeQuery = z.object(rangeFields).transform(toRange).refine(ordered, orderMessage);
 
-export const entriesQuery = entriesQueryShape
+export const entriesQuery = z
+  .object({ ...rangeFields, ...pageFields })
   .refine((q) => q.cursor === undefined || q.offset === 0, {
     message: '`offset` and `cursor` cannot be combined',
     path: ['offset'],

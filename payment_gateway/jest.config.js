@@ -6,4 +6,5 @@ module.exports = require('../test-support/jest-project')({
   tsconfig: '<rootDir>/test/tsconfig.json',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  checksResponses: true,
 });

@@ -1,7 +1,8 @@
 /**
  * The Jest settings every project shares: TypeScript through ts-jest (transpile-only, since
  * isolatedModules is set in each test tsconfig; `make typecheck` checks types), and
- * @marketplace/common from source so tests need no build.
+ * @marketplace/common from source so tests need no build. `checksResponses`: every supertest
+ * response is held to the app's own OpenAPI document (openapi-contract.ts).
  */
 module.exports = function jestProject({
   name,
@@ -10,6 +11,7 @@ module.exports = function jestProject({
   tsconfig,
   globalSetup,
   globalTeardown,
+  checksResponses = false,
 }) {
   return {
     displayName: name,
@@ -20,5 +22,8 @@ module.exports = function jestProject({
     transform: { '^.+\\.ts$': ['ts-jest', { tsconfig }] },
     moduleNameMapper: { '^@marketplace/common$': '<rootDir>/../common/src/index.ts' },
     ...(globalSetup ? { globalSetup, globalTeardown } : {}),
+    ...(checksResponses
+      ? { setupFilesAfterEnv: ['<rootDir>/../test-support/openapi-contract-setup.ts'] }
+      : {}),
   };
 };

@@ -1,0 +1,3 @@
+import { checkResponsesAgainstOpenApi } from './openapi-contract';
+
+checkResponsesAgainstOpenApi();

@@ -7,6 +7,7 @@ import {
   problemHandler,
 } from '@marketplace/common';
 import type { Express } from 'express';
+import { dashboardRoutes } from './http/dashboard-routes';
 import { buildOpenApiDocument } from './http/openapi';
 import { queueDashboard } from './http/queue-dashboard';
 import { revenueRoutes } from './http/revenue-routes';
@@ -57,7 +58,12 @@ export function createApp(
   );
   if (options.serveApi ?? true) {
     app.use(queueDashboard([services.scheduler.queue], config.jwt));
-    app.use(revenueRoutes(services.ledger, authenticate(config.jwt)));
+    app.use(dashboardRoutes({ ecommercePublicUrl: config.ecommercePublicUrl }));
+    app.use(
+      revenueRoutes(services.ledger, services.feed, authenticate(config.jwt), {
+        currency: config.currency,
+      }),
+    );
   }
   app.use(notFound);
   app.use(problemHandler);

@@ -3,9 +3,19 @@ import { Router } from 'express';
 import type { RequestHandler } from 'express';
 import { encodeCursor } from '../data/ledger-repository';
 import type { LedgerUseCases } from '../domain/ledger-use-cases';
-import { entriesQuery, rangeQuery, sellerParams } from './schemas';
+import type { LedgerFeed } from '../messaging/ledger-feed';
+import { entryJson } from './presenters';
+import { revenueStream } from './revenue-stream';
+import type { StreamOptions } from './revenue-stream';
+import { dailyQuery, entriesQuery, rangeQuery, sellerParams } from './schemas';
 
-export function revenueRoutes(ledger: LedgerUseCases, authenticated: RequestHandler): Router {
+export function revenueRoutes(
+  ledger: LedgerUseCases,
+  feed: LedgerFeed,
+  authenticated: RequestHandler,
+  options: { currency: string; stream?: StreamOptions },
+): Router {
+  const { currency, stream: streamOptions } = options;
   const router = Router();
   router.use('/revenue', authenticated);
 
@@ -27,19 +37,21 @@ export function revenueRoutes(ledger: LedgerUseCases, authenticated: RequestHand
       next.searchParams.set('cursor', encodeCursor(last.id));
       res.setHeader('Link', `<${next.pathname}${next.search}>; rel="next"`);
     }
-    res.setHeader('X-Total-Count', String(page.total)).json(
-      page.items.map((entry) => ({
-        entry_id: entry.id,
-        purchase_id: entry.purchaseId,
-        event_id: entry.eventId,
-        event_type: entry.eventType,
-        amount: entry.amount,
-        currency: entry.currency,
-        purchase_date: entry.purchaseDate.toISOString(),
-        booked_at: entry.bookedAt.toISOString(),
-      })),
-    );
+    res.setHeader('X-Total-Count', String(page.total)).json(page.items.map(entryJson));
   });
+
+  router.get('/revenue/:seller_id/daily', async (req, res) => {
+    const { seller_id } = parseInput(sellerParams, req.params, 'path');
+    const days = parseInput(dailyQuery, req.query, 'query');
+    res.json({
+      seller_id,
+      currency,
+      ...days,
+      days: await ledger.daily(principalOf(res), seller_id, days),
+    });
+  });
+
+  router.get('/revenue/:seller_id/stream', revenueStream(ledger, feed, streamOptions));
 
   return router;
 }

@@ -44,6 +44,9 @@ export function dashboardRoutes(options: { ecommercePublicUrl?: string | undefin
     if (!file) return next();
     res.sendFile(file, { maxAge: '1h' });
   });
-  router.use('/dashboard', express.static(PAGE_DIR, { index: 'index.html', redirect: false }));
+  router.get(['/dashboard', '/dashboard/'], (_req, res) => {
+    res.sendFile(path.join(PAGE_DIR, 'index.html'));
+  });
+  router.use('/dashboard', express.static(PAGE_DIR, { index: false, redirect: false }));
   return router;
 }

@@ -5,7 +5,10 @@ import {
   problemResponse,
 } from '@marketplace/common';
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
 import {
+  dailyQuery,
+  dailyResponse,
   entriesQueryShape,
   entryResponse,
   rangeQueryShape,
@@ -62,6 +65,52 @@ export function buildOpenApiDocument() {
           },
         },
         ...authFailures,
+      },
+    },
+    {
+      method: 'get',
+      path: '/revenue/{seller_id}/daily',
+      tags: ['revenue'],
+      summary: 'Revenue per day of purchase (UTC), for charts',
+      description: 'Days without sales are left out. The last 30 days by default; at most 366.',
+      security: bearerSecurity,
+      request: { params: sellerParams, query: dailyQuery.in },
+      responses: { 200: jsonResponse(dailyResponse, 'Totals per day'), ...authFailures },
+    },
+    {
+      method: 'get',
+      path: '/revenue/{seller_id}/stream',
+      tags: ['revenue'],
+      summary: "Live: the seller's ledger lines as they are booked (server-sent events)",
+      description:
+        'Each line is `event: entry`, `id: <booking number>`, `data: <the line as /entries ' +
+        'shows it>`. Send `Last-Event-ID` to resume: the lines booked after it come first. ' +
+        'Lines may repeat (drop them by `entry_id`), never go missing. `event: expired` when ' +
+        'the token expires, `event: closing` when the service stops; a comment every 15 s ' +
+        'keeps the connection open.',
+      security: bearerSecurity,
+      request: {
+        params: sellerParams,
+        headers: z.object({ 'Last-Event-ID': z.string().regex(/^\d{1,15}$/).optional() }),
+      },
+      responses: {
+        200: {
+          description: 'The stream (stays open)',
+          content: { 'text/event-stream': { schema: { type: 'string' } } },
+        },
+        ...authFailures,
+      },
+    },
+    {
+      method: 'get',
+      path: '/dashboard',
+      tags: ['dashboard'],
+      summary: 'The seller dashboard page (logs in at ecommerce /login from the browser)',
+      responses: {
+        200: {
+          description: 'HTML page',
+          content: { 'text/html': { schema: { type: 'string' } } },
+        },
       },
     },
     {

@@ -198,13 +198,14 @@ function lineItem(line, isNew = false) {
 }
 
 function drawChart(daily) {
-  // Every day of the range on the axis, days without sales at zero.
+  // Every day of the range on the axis; days without sales have no bar.
   const totals = new Map(daily.days.map((day) => [day.day, day.total]));
   const xs = [];
   const ys = [];
   for (let t = Date.parse(daily.from); t <= Date.parse(daily.to); t += DAY_MS) {
     xs.push(t / 1000);
-    ys.push(view.money.major(totals.get(new Date(t).toISOString().slice(0, 10)) ?? 0));
+    const total = totals.get(new Date(t).toISOString().slice(0, 10));
+    ys.push(total === undefined ? null : view.money.major(total));
   }
   const element = $('chart');
   const sum = view.money.format(daily.days.reduce((total, day) => total + day.total, 0));
@@ -216,7 +217,8 @@ function drawChart(daily) {
     width: element.clientWidth || 300,
     height: 220,
     legend: { show: false },
-    scales: { x: { time: true } },
+    // Half a day of margin each side, so the first and last days' bars are whole.
+    scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] } },
     axes: [{}, { values: (_u, values) => values.map((v) => v.toLocaleString()) }],
     series: [
       {},

@@ -43,8 +43,8 @@ async function listen(server: Server): Promise<string> {
 beforeAll(async () => {
   const env = process.env;
   // The gateway's origin first: ecommerce lets that origin (the page) call /login.
-  let gatewayApp: Express | undefined;
-  gatewayUrl = await listen(createHttpServer((req, res) => gatewayApp!(req, res)));
+  const gatewayServes: { app?: Express } = {};
+  gatewayUrl = await listen(createHttpServer((req, res) => gatewayServes.app!(req, res)));
   shop = startTestApp({
     relay: true,
     awsEndpoint: env.TEST_E2E_AWS_ENDPOINT_URL,
@@ -65,7 +65,7 @@ beforeAll(async () => {
     },
     drainOptions: { waitTimeSeconds: 1 },
   });
-  gatewayApp = gateway.app;
+  gatewayServes.app = gateway.app;
   await gateway.services.feed.start();
   await gateway.services.scheduler.schedule();
   gateway.services.scheduler.startWorker(gateway.services.drain);

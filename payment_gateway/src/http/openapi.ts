@@ -91,7 +91,12 @@ export function buildOpenApiDocument() {
       security: bearerSecurity,
       request: {
         params: sellerParams,
-        headers: z.object({ 'Last-Event-ID': z.string().regex(/^\d{1,15}$/).optional() }),
+        headers: z.object({
+          'Last-Event-ID': z
+            .string()
+            .regex(/^\d{1,15}$/)
+            .optional(),
+        }),
       },
       responses: {
         200: {

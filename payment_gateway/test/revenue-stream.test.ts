@@ -55,10 +55,12 @@ async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> 
   }
 }
 
-const entries = (stream: EventStream) =>
+type StreamedLine = Record<string, unknown> & { id?: string | undefined };
+
+const entries = (stream: EventStream): StreamedLine[] =>
   stream.events
     .filter((event) => event.event === 'entry')
-    .map((event) => ({ id: event.id, ...(JSON.parse(event.data) as Record<string, unknown>) }));
+    .map((event) => ({ ...(JSON.parse(event.data) as Record<string, unknown>), id: event.id }));
 
 /** The stream is open once the server has sent its `retry:` line (it then follows the feed). */
 const opened = (stream: EventStream) => until(() => stream.status === 200);

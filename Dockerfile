@@ -15,7 +15,7 @@ RUN npm ci --workspace common --workspace ${SERVICE} --include-workspace-root --
 COPY tsconfig.base.json ./
 COPY common common
 COPY ${SERVICE} ${SERVICE}
-RUN npx tsc -b common ${SERVICE}
+RUN npx tsc -b common ${SERVICE} && mkdir -p ${SERVICE}/dashboard
 
 # --- runtime: production dependencies and compiled code only, as the unprivileged `node` user
 FROM node:${NODE_VERSION}-slim AS runtime
@@ -32,6 +32,8 @@ RUN npm ci --workspace common --workspace ${SERVICE} --omit=dev --no-audit --no-
     && npm cache clean --force
 COPY --from=build /app/common/dist common/dist
 COPY --from=build /app/${SERVICE}/dist ${SERVICE}/dist
+# payment_gateway's seller dashboard page (static files; empty for ecommerce).
+COPY --from=build /app/${SERVICE}/dashboard ${SERVICE}/dashboard
 # Demo data for `make fixtures` (the loader refuses to run with NODE_ENV=production).
 COPY fixtures fixtures
 # The services' heap limits (SERVICE_NODE_FLAGS overrides them): see README "Performance".

@@ -41,5 +41,10 @@ export default tseslint.config(
       globals: globals.node,
     },
   },
+  {
+    // The dashboard page runs in the browser.
+    files: ['payment_gateway/dashboard/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
   prettier,
 );

@@ -64,13 +64,14 @@ start_emulator() {
   wait_for emulator "http://127.0.0.1:${EMULATOR_PORT}/health" 15
 }
 
-start_service() { # name entry port database_url
+start_service() { # name entry port database_url [VAR=value ...]
   local name=$1 entry=$2 port=$3 db=$4
+  shift 4
   stop_process "$name"
   say "starting $name on ${HOST}:${port}"
   # Heap limits of deploy/node-flags (SERVICE_NODE_FLAGS overrides): see README "Performance".
   # shellcheck disable=SC2086 # several flags
-  PORT=$port DATABASE_URL=$db nohup node ${SERVICE_NODE_FLAGS:-$(cat deploy/node-flags)} "$entry" >"$RUN_DIR/$name.log" 2>&1 &
+  env PORT="$port" DATABASE_URL="$db" "$@" nohup node ${SERVICE_NODE_FLAGS:-$(cat deploy/node-flags)} "$entry" >"$RUN_DIR/$name.log" 2>&1 &
   echo $! >"$RUN_DIR/$name.pid"
 }
 
@@ -92,8 +93,12 @@ up() {
   start_emulator
   say "provisioning topic, queues and subscription"
   node common/dist/provision-cli.js >"$RUN_DIR/provision.log" 2>&1 || die "provisioning failed; see $RUN_DIR/provision.log"
-  start_service ecommerce ecommerce/dist/main.js "$ECOMMERCE_PORT" "$ECOMMERCE_DATABASE_URL"
-  start_service payment_gateway payment_gateway/dist/main.js "$PAYMENT_GATEWAY_PORT" "$PAYMENT_GATEWAY_DATABASE_URL"
+  # The dashboard (served by payment_gateway) logs sellers in at ecommerce from the browser.
+  local dashboard_origins="http://${HOST}:${PAYMENT_GATEWAY_PORT},http://localhost:${PAYMENT_GATEWAY_PORT}"
+  start_service ecommerce ecommerce/dist/main.js "$ECOMMERCE_PORT" "$ECOMMERCE_DATABASE_URL" \
+    CORS_ORIGINS="${CORS_ORIGINS:-$dashboard_origins}"
+  start_service payment_gateway payment_gateway/dist/main.js "$PAYMENT_GATEWAY_PORT" "$PAYMENT_GATEWAY_DATABASE_URL" \
+    ECOMMERCE_PUBLIC_URL="${ECOMMERCE_PUBLIC_URL:-http://${HOST}:${ECOMMERCE_PORT}}"
   wait_for ecommerce "http://${HOST}:${ECOMMERCE_PORT}/ready" 60
   wait_for payment_gateway "http://${HOST}:${PAYMENT_GATEWAY_PORT}/ready" 60
   cat <<EOT
@@ -101,6 +106,7 @@ up() {
 Ready.
   ecommerce        http://${HOST}:${ECOMMERCE_PORT}   (API docs: http://${HOST}:${ECOMMERCE_PORT}/docs)
   payment_gateway  http://${HOST}:${PAYMENT_GATEWAY_PORT}   (API docs: http://${HOST}:${PAYMENT_GATEWAY_PORT}/docs, queues: /admin/queues)
+  seller dashboard http://${HOST}:${PAYMENT_GATEWAY_PORT}/dashboard   (after make fixtures: new_seller / seller1234)
   SNS/SQS          ${AWS_ENDPOINT_URL:-real AWS}
 Logs: make logs    Stop: make stop    Demo data: make fixtures
 EOT

@@ -24,6 +24,8 @@ export interface Principal {
   username: string;
   role: Role;
   sellerId: string | null;
+  /** When the token stops being valid (a stream it opened ends then). */
+  expiresAt: Date;
 }
 
 /** What a service needs to check a token: the public key, and who must have issued it for whom. */
@@ -60,6 +62,7 @@ export function verifyToken(verification: TokenVerification, token: string): Pri
     username: claims.data.username,
     role: claims.data.role,
     sellerId: claims.data.seller_id ?? null,
+    expiresAt: new Date(claims.data.exp * 1000),
   };
 }
 

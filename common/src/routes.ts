@@ -173,6 +173,15 @@ export function subtreeRoute(spec: RouteSpec, handle: RequestHandler): Route {
   return { spec, handle, serves: 'subtree' };
 }
 
+/**
+ * A route whose handler writes its own response, and keeps writing (a server-sent events
+ * stream): documented like the others, mounted on its path with its authentication; the handler
+ * validates its own input.
+ */
+export function streamRoute(spec: RouteSpec, handle: RequestHandler): Route {
+  return { spec, handle, serves: 'path' };
+}
+
 interface AnyReply {
   status: number;
   body: unknown;

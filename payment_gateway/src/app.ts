@@ -8,6 +8,7 @@ import {
   serveRoutes,
 } from '@marketplace/common';
 import type { Express } from 'express';
+import { dashboardRoutes } from './http/dashboard-routes';
 import { queueDashboardRoutes } from './http/queue-dashboard';
 import { revenueRoutes } from './http/revenue-routes';
 import type { Services } from './services';
@@ -57,7 +58,8 @@ export function createApp(
   if (options.serveApi ?? true) {
     tables.push(
       queueDashboardRoutes([services.scheduler.queue], config.jwt),
-      revenueRoutes(services.ledger),
+      revenueRoutes(services.ledger, services.feed),
+      dashboardRoutes({ ecommercePublicUrl: config.ecommercePublicUrl }),
     );
   }
   app.use(

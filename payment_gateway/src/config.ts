@@ -38,6 +38,11 @@ const envSchema = z
     RUN_MODE: z.enum(['all', 'api', 'worker']).default('all'),
     /** ecommerce's database, read (read-only) by the reconciliation and nothing else. */
     ECOMMERCE_DATABASE_URL: serviceEnvFields(8001).DATABASE_URL,
+    /**
+     * Where browsers reach ecommerce: the dashboard's login posts there, so ecommerce's
+     * CORS_ORIGINS must name this service's origin. Default outside production: local ecommerce.
+     */
+    ECOMMERCE_PUBLIC_URL: z.url().optional(),
     /** Reconcile the ledger with the sales this often (worker mode); unset: never. */
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
   })
@@ -76,6 +81,8 @@ export interface Config {
   currency: string;
   logLevel: string;
   runMode: 'all' | 'api' | 'worker';
+  /** Where the dashboard page logs sellers in (ecommerce, as browsers reach it); none: no login. */
+  ecommercePublicUrl?: string | undefined;
   /** The scheduled reconciliation, when RECONCILE_INTERVAL_MS is set. */
   reconcile?: { ecommerceDatabaseUrl: string; intervalMs: number } | undefined;
 }
@@ -110,6 +117,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     currency: env.CURRENCY,
     logLevel: env.LOG_LEVEL,
     runMode: env.RUN_MODE,
+    ecommercePublicUrl:
+      env.ECOMMERCE_PUBLIC_URL ??
+      (env.NODE_ENV === 'production' ? undefined : 'http://127.0.0.1:8000'),
     reconcile:
       env.RECONCILE_INTERVAL_MS && env.ECOMMERCE_DATABASE_URL
         ? {

@@ -26,9 +26,9 @@ async function main(): Promise<void> {
 
   // A worker-only process (RUN_MODE=worker) still serves health, readiness and its metrics.
   const drains = config.runMode !== 'api';
-  const server = createHttpServer(
-    createApp(services, { serveApi: config.runMode !== 'worker', drains }),
-  );
+  const servesApi = config.runMode !== 'worker';
+  if (servesApi) await services.feed.start();
+  const server = createHttpServer(createApp(services, { serveApi: servesApi, drains }));
   if (drains) {
     await services.scheduler.schedule();
     services.scheduler.watch();
@@ -51,6 +51,8 @@ async function main(): Promise<void> {
   onShutdown(
     logger,
     [
+      // Live streams never finish by themselves: end them so the server can close.
+      { name: 'live revenue streams', run: () => services.feed.stop() },
       {
         name: 'http server, drain and reconciliation workers',
         run: () =>

@@ -8,6 +8,7 @@ import { LedgerRepository } from './data/ledger-repository';
 import { LedgerUseCases } from './domain/ledger-use-cases';
 import { DrainHeartbeat } from './messaging/drain-heartbeat';
 import { DrainScheduler } from './messaging/drain-scheduler';
+import { LedgerFeed } from './messaging/ledger-feed';
 import { QueueLocator } from './messaging/queue-locator';
 import { SqsDrain } from './messaging/sqs-drain';
 import { DEFAULT_DRAIN_OPTIONS } from './messaging/sqs-drain';
@@ -27,6 +28,8 @@ export interface Services {
   metrics: Metrics;
   queues: QueueLocator;
   ledger: LedgerUseCases;
+  /** Newly booked lines for the live revenue streams (started by processes serving the API). */
+  feed: LedgerFeed;
   drain: SqsDrain;
   heartbeat: DrainHeartbeat;
   scheduler: DrainScheduler;
@@ -57,9 +60,10 @@ export function createServices(deps: {
     3 * config.pollIntervalMs + drainOptions.budgetMs,
   );
   const metrics = createMetrics(sqs, queues, heartbeat);
+  const ledgerRepository = new LedgerRepository(sequelize);
   const ledger = new LedgerUseCases(
     transactionRunner(sequelize),
-    new LedgerRepository(sequelize),
+    ledgerRepository,
     config.currency,
   );
   return {
@@ -71,6 +75,7 @@ export function createServices(deps: {
     metrics,
     queues,
     ledger,
+    feed: new LedgerFeed(config.databaseUrl, ledgerRepository, logger),
     drain: new SqsDrain(sqs, queues, ledger, metrics, logger, drainOptions),
     heartbeat,
     scheduler: new DrainScheduler({

@@ -482,6 +482,7 @@ describe('the real flow', () => {
       username: 'buyer',
       role: 'customer' as const,
       sellerId: null,
+      expiresAt: new Date(Date.now() + 3600_000),
     };
     const card = { number: '4111111111111111', cvv: '123', holderName: 'Holder', expDate: '12/39' };
     const { purchase } = await purchases.place(principal, {

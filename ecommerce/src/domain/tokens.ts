@@ -25,7 +25,7 @@ export class TokenService {
     this.privateKey = createPrivateKey(keys.privateKey);
   }
 
-  issue(principal: Principal): IssuedToken {
+  issue(principal: Omit<Principal, 'expiresAt'>): IssuedToken {
     const token = jwt.sign(
       {
         username: principal.username,

@@ -15,8 +15,24 @@ export interface LedgerEntry {
 
 export interface BookedEntry extends LedgerEntry {
   id: string;
+  /** The order it was booked in (the live feed's event id). */
+  seq: number;
   bookedAt: Date;
 }
+
+/** A seller's totals on one UTC day of purchase. */
+export interface DailyTotal {
+  day: string;
+  total: number;
+  purchases: number;
+}
+
+/**
+ * The PostgreSQL channel a booking notifies, on commit, with `seller_id:seq` pairs (comma
+ * separated, at most NOTIFY_PAIRS per notification: a payload must stay under 8,000 bytes).
+ */
+export const LEDGER_CHANNEL = 'ledger_booked';
+const NOTIFY_PAIRS = 100;
 
 /** Purchase dates in [from, to); either end may be open. */
 export interface DateRange {
@@ -34,7 +50,21 @@ interface EntryRow {
   currency: string;
   purchase_date: Date;
   booked_at: Date;
+  seq: string;
 }
+
+const toEntry = (row: EntryRow): BookedEntry => ({
+  id: row.id,
+  seq: Number(row.seq),
+  purchaseId: row.purchase_id,
+  sellerId: row.seller_id,
+  eventType: row.event_type,
+  eventId: row.event_id,
+  amount: Number(row.amount),
+  currency: row.currency.trim(),
+  purchaseDate: row.purchase_date,
+  bookedAt: row.booked_at,
+});
 
 const RANGE = `(CAST(:from AS timestamptz) IS NULL OR purchase_date >= :from)
   AND (CAST(:to AS timestamptz) IS NULL OR purchase_date < :to)`;
@@ -112,7 +142,9 @@ export class LedgerRepository {
    * rows by their unique key, the totals by (seller_id, day)), and all ledger rows are
    * inserted before any total is touched (the totals come from an aggregate of them), so
    * every transaction takes its locks in one global order and none can wait on another in a
-   * cycle (a deadlock).
+   * cycle (a deadlock). The new lines are announced on LEDGER_CHANNEL, which PostgreSQL
+   * delivers only if and when the transaction commits: the live feed sees exactly what was
+   * booked.
    */
   async book(entries: LedgerEntry[], transaction: Transaction): Promise<number> {
     if (entries.length === 0) return 0;
@@ -138,7 +170,7 @@ export class LedgerRepository {
          SELECT * FROM (VALUES ${values.join(', ')}) AS v
          ORDER BY 1, 2, 3
          ON CONFLICT ON CONSTRAINT ledger_entries_once DO NOTHING
-         RETURNING seller_id, purchase_date, amount, event_type
+         RETURNING seller_id, purchase_date, amount, event_type, seq
        ), totalled AS (
          INSERT INTO seller_daily_totals AS t (seller_id, day, amount, purchases, entries)
          SELECT seller_id, (purchase_date AT TIME ZONE 'UTC')::date, sum(amount),
@@ -150,8 +182,14 @@ export class LedgerRepository {
            SET amount = t.amount + EXCLUDED.amount,
                purchases = t.purchases + EXCLUDED.purchases,
                entries = t.entries + EXCLUDED.entries
+       ), notified AS (
+         SELECT pg_notify('${LEDGER_CHANNEL}', string_agg(seller_id || ':' || seq, ','))
+         FROM (SELECT seller_id, seq, (row_number() OVER () - 1) / ${NOTIFY_PAIRS} AS chunk
+               FROM inserted) AS numbered
+         GROUP BY chunk
        )
-       SELECT count(*) AS booked FROM inserted`,
+       -- A plain WITH query runs only if read: count the notifications to send them.
+       SELECT count(*) AS booked, (SELECT count(*) FROM notified) AS notifications FROM inserted`,
       replacements,
       transaction,
     );
@@ -240,19 +278,70 @@ export class LedgerRepository {
       this.summary(sellerId, range),
     ]);
     return {
-      items: rows.slice(0, page.limit).map((row) => ({
-        id: row.id,
-        purchaseId: row.purchase_id,
-        sellerId: row.seller_id,
-        eventType: row.event_type,
-        eventId: row.event_id,
-        amount: Number(row.amount),
-        currency: row.currency.trim(),
-        purchaseDate: row.purchase_date,
-        bookedAt: row.booked_at,
-      })),
+      items: rows.slice(0, page.limit).map(toEntry),
       total: summary.entries,
       more: rows.length > page.limit,
     };
+  }
+
+  /** The lines with these booking numbers, in booking order. */
+  async bySeq(seqs: number[]): Promise<BookedEntry[]> {
+    if (seqs.length === 0) return [];
+    const rows = await selectRows<EntryRow>(
+      this.sequelize,
+      'SELECT * FROM ledger_entries WHERE seq IN (:seqs) ORDER BY seq',
+      { seqs },
+    );
+    return rows.map(toEntry);
+  }
+
+  async lastSeq(sellerId: string): Promise<number> {
+    const [row] = await selectRows<{ seq: string | null }>(
+      this.sequelize,
+      'SELECT max(seq) AS seq FROM ledger_entries WHERE seller_id = :sellerId',
+      { sellerId },
+    );
+    return Number(row?.seq ?? 0);
+  }
+
+  /**
+   * The seller's lines booked after line `afterSeq`, and those booked up to `overlapSeconds`
+   * before it: a line numbered earlier may commit later than a higher-numbered one, so a
+   * resumed feed re-sends that margin and its reader drops what it already has. At most
+   * `limit` lines, the most recent.
+   */
+  async bookedSince(
+    sellerId: string,
+    afterSeq: number,
+    options: { overlapSeconds: number; limit: number },
+  ): Promise<BookedEntry[]> {
+    const rows = await selectRows<EntryRow>(
+      this.sequelize,
+      `SELECT * FROM (
+         SELECT * FROM ledger_entries
+         WHERE seller_id = :sellerId
+           AND (seq > :afterSeq OR booked_at >= (
+             SELECT booked_at - make_interval(secs => :overlap) FROM ledger_entries
+             WHERE seq = :afterSeq AND seller_id = :sellerId))
+         ORDER BY seq DESC LIMIT :limit) AS recent
+       ORDER BY seq`,
+      { sellerId, afterSeq, overlap: options.overlapSeconds, limit: options.limit },
+    );
+    return rows.map(toEntry);
+  }
+
+  /** Totals per UTC day of purchase in [fromDay, toDay] (YYYY-MM-DD), days without sales left out. */
+  async daily(sellerId: string, fromDay: string, toDay: string): Promise<DailyTotal[]> {
+    const rows = await selectRows<{ day: string; amount: string; purchases: string }>(
+      this.sequelize,
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, amount, purchases FROM seller_daily_totals
+       WHERE seller_id = :sellerId AND day BETWEEN :fromDay AND :toDay ORDER BY day`,
+      { sellerId, fromDay, toDay },
+    );
+    return rows.map((row) => ({
+      day: row.day,
+      total: Number(row.amount),
+      purchases: Number(row.purchases),
+    }));
   }
 }

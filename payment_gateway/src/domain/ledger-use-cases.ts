@@ -2,6 +2,7 @@ import { AppError } from '@marketplace/common';
 import type { Principal, PurchaseEvent, TransactionRunner } from '@marketplace/common';
 import type {
   BookedEntry,
+  DailyTotal,
   DateRange,
   EntriesPage,
   LedgerEntry,
@@ -70,7 +71,39 @@ export class LedgerUseCases {
     assertMaySee(principal, sellerId);
     return this.ledger.entries(sellerId, range, page);
   }
+
+  /** Totals per day of purchase, YYYY-MM-DD to YYYY-MM-DD inclusive. */
+  async daily(
+    principal: Principal,
+    sellerId: string,
+    days: { from: string; to: string },
+  ): Promise<{ currency: string; days: DailyTotal[] }> {
+    assertMaySee(principal, sellerId);
+    return { currency: this.currency, days: await this.ledger.daily(sellerId, days.from, days.to) };
+  }
+
+  /** Whether this principal may follow the seller's live feed (throws 403 if not). */
+  assertMayFollow(principal: Principal, sellerId: string): void {
+    assertMaySee(principal, sellerId);
+  }
+
+  /** The seller's last booked line number (0 before the first): where a new reader starts. */
+  async position(sellerId: string): Promise<number> {
+    return this.ledger.lastSeq(sellerId);
+  }
+
+  /** What a reader that last saw line `afterSeq` has missed, with a margin (readers drop repeats). */
+  async missed(sellerId: string, afterSeq: number): Promise<BookedEntry[]> {
+    return this.ledger.bookedSince(sellerId, afterSeq, {
+      overlapSeconds: RESUME_OVERLAP_SECONDS,
+      limit: RESUME_MAX_LINES,
+    });
+  }
 }
+
+/** How far back a resumed stream re-sends (see LedgerRepository.bookedSince). */
+const RESUME_OVERLAP_SECONDS = 5;
+const RESUME_MAX_LINES = 1000;
 
 /** Admins see every seller's revenue; a seller's user only its own. */
 function assertMaySee(principal: Principal, sellerId: string): void {

@@ -1,12 +1,18 @@
-import { listHeaders, reply, route } from '@marketplace/common';
+import { listHeaders, reply, route, streamRoute } from '@marketplace/common';
 import type { RouteTable } from '@marketplace/common';
 import { z } from 'zod';
 import { encodeCursor } from '../data/ledger-repository';
-import type { BookedEntry } from '../data/ledger-repository';
 import type { LedgerUseCases, Revenue } from '../domain/ledger-use-cases';
+import type { LedgerFeed } from '../messaging/ledger-feed';
+import { entryJson } from './presenters';
+import { revenueStream } from './revenue-stream';
+import type { StreamOptions } from './revenue-stream';
 import {
+  dailyQuery,
+  dailyResponse,
   entriesQuery,
   entryResponse,
+  lastEventIdHeader,
   rangeQuery,
   revenueResponse,
   sellerParams,
@@ -19,17 +25,6 @@ const revenueJson = (revenue: Revenue): z.infer<typeof revenueResponse> => ({
   purchases_count: revenue.purchasesCount,
 });
 
-const entryJson = (entry: BookedEntry): z.infer<typeof entryResponse> => ({
-  entry_id: entry.id,
-  purchase_id: entry.purchaseId,
-  event_id: entry.eventId,
-  event_type: entry.eventType,
-  amount: entry.amount,
-  currency: entry.currency,
-  purchase_date: entry.purchaseDate.toISOString(),
-  booked_at: entry.bookedAt.toISOString(),
-});
-
 const entriesHeaders = listHeaders.extend({
   Link: z
     .string()
@@ -37,7 +32,11 @@ const entriesHeaders = listHeaders.extend({
     .meta({ description: 'While more lines follow: `<next page URL>; rel="next"` (by cursor)' }),
 });
 
-export function revenueRoutes(ledger: LedgerUseCases): RouteTable {
+export function revenueRoutes(
+  ledger: LedgerUseCases,
+  feed: LedgerFeed,
+  streamOptions?: StreamOptions,
+): RouteTable {
   return {
     tags: ['revenue'],
     failures: {
@@ -92,6 +91,45 @@ export function revenueRoutes(ledger: LedgerUseCases): RouteTable {
           });
         },
       }),
+      route({
+        method: 'get',
+        path: '/revenue/:seller_id/daily',
+        summary: 'Revenue per day of purchase (UTC), for charts',
+        description: 'Days without sales are left out. The last 30 days by default; at most 366.',
+        auth: 'token',
+        request: { params: sellerParams, query: dailyQuery },
+        responses: { 200: { description: 'Totals per day', schema: dailyResponse } },
+        handler: async ({ params, query, principal }) => {
+          const daily = await ledger.daily(principal, params.seller_id, query);
+          return reply(200, { seller_id: params.seller_id, ...query, ...daily });
+        },
+      }),
+      streamRoute(
+        {
+          method: 'get',
+          path: '/revenue/:seller_id/stream',
+          summary: "Live: the seller's ledger lines as they are booked (server-sent events)",
+          description:
+            'Each line is `event: entry`, `id: <booking number>`, `data: <the line as ' +
+            '/entries shows it>`. Send `Last-Event-ID` to resume: the lines booked after it ' +
+            'come first. Lines may repeat (drop them by `entry_id`), never go missing. ' +
+            '`event: expired` when the token expires, `event: closing` when the service ' +
+            'stops; a comment every 15 s keeps the connection open.',
+          auth: 'token',
+          request: {
+            params: sellerParams,
+            headers: z.object({ 'Last-Event-ID': lastEventIdHeader }),
+          },
+          responses: {
+            200: {
+              description: 'The stream (stays open)',
+              schema: z.string(),
+              contentType: 'text/event-stream',
+            },
+          },
+        },
+        revenueStream(ledger, feed, streamOptions),
+      ),
     ],
   };
 }

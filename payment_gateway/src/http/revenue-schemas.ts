@@ -95,3 +95,54 @@ export const entryResponse = z
     booked_at: z.iso.datetime(),
   })
   .meta({ id: 'LedgerEntry' });
+
+const DAY_MS = 24 * 3600 * 1000;
+const MAX_DAYS = 366;
+const today = () => new Date().toISOString().slice(0, 10);
+const daysBefore = (day: string, days: number) =>
+  new Date(Date.parse(day) - days * DAY_MS).toISOString().slice(0, 10);
+
+/** Whole days, both ends included; the last 30 days by default. */
+export const dailyQuery = z
+  .object({
+    from: z.iso
+      .date()
+      .optional()
+      .meta({ description: 'First day (YYYY-MM-DD)', example: '2026-11-01' }),
+    to: z.iso.date().optional().meta({
+      description: 'Last day, inclusive (YYYY-MM-DD); today by default',
+      example: '2026-11-30',
+    }),
+  })
+  .transform(({ from, to }) => {
+    const last = to ?? today();
+    return { from: from ?? daysBefore(last, 29), to: last };
+  })
+  .refine((days) => days.from <= days.to, orderMessage)
+  .refine((days) => (Date.parse(days.to) - Date.parse(days.from)) / DAY_MS < MAX_DAYS, {
+    message: `at most ${MAX_DAYS} days`,
+    path: ['from'],
+  });
+
+export const dailyResponse = z
+  .object({
+    seller_id: uuid,
+    currency: z.string().meta({ example: 'BRL' }),
+    from: z.iso.date(),
+    to: z.iso.date(),
+    days: z.array(
+      z.object({
+        day: z.iso.date(),
+        total: money.meta({ description: 'Net revenue of purchases made that day (UTC)' }),
+        purchases: z.number().int().meta({ description: 'Placed minus cancelled' }),
+      }),
+    ),
+  })
+  .meta({ id: 'DailyRevenue' });
+
+/** The last `id:` a stream reader received (sent back by EventSource when it reconnects). */
+export const lastEventIdHeader = z
+  .string()
+  .regex(/^\d{1,15}$/, 'a line number this stream sent')
+  .transform(Number)
+  .optional();

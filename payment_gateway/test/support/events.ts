@@ -64,14 +64,17 @@ export async function sendRaw(queueUrl: string, body: string): Promise<void> {
 }
 
 /** A token as ecommerce issues them, signed with the development/test key. */
-export function tokenFor(claims: { role: 'customer' | 'seller' | 'admin'; seller_id?: string }): {
+export function tokenFor(
+  claims: { role: 'customer' | 'seller' | 'admin'; seller_id?: string },
+  options: { expiresInSeconds?: number } = {},
+): {
   Authorization: string;
 } {
-  const token = signToken(devKeyPair().privateKey, {
-    sub: randomUUID(),
-    username: `user-${claims.role}`,
-    ...claims,
-  });
+  const token = signToken(
+    devKeyPair().privateKey,
+    { sub: randomUUID(), username: `user-${claims.role}`, ...claims },
+    options.expiresInSeconds === undefined ? {} : { expiresIn: options.expiresInSeconds },
+  );
   return { Authorization: `Bearer ${token}` };
 }
 

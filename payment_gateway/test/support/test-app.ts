@@ -101,6 +101,7 @@ export function startTestGateway(
     services,
     logs,
     async close() {
+      await services.feed.stop();
       await services.scheduler.close();
       await services.reconciliation?.close();
       await sequelize.close();

@@ -53,15 +53,18 @@ describe('operations endpoints', () => {
     expect(Object.keys(res.body.paths).sort()).toEqual(
       [
         '/admin/queues',
+        '/dashboard',
         '/health',
         '/metrics',
         '/ready',
         '/revenue/{seller_id}',
+        '/revenue/{seller_id}/daily',
         '/revenue/{seller_id}/entries',
+        '/revenue/{seller_id}/stream',
       ].sort(),
     );
     expect(Object.keys(res.body.components.schemas)).toEqual(
-      expect.arrayContaining(['Revenue', 'LedgerEntry', 'Problem']),
+      expect.arrayContaining(['Revenue', 'LedgerEntry', 'DailyRevenue', 'Problem']),
     );
     await request(gw.app).get('/docs/').expect(200);
   });

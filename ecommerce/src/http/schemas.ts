@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fieldProblemCodes } from '@marketplace/common';
 import {
   isExpired,
   isValidCardNumber,
@@ -172,7 +173,9 @@ export const purchaseBody = z
       }
     }
   })
-  .meta({ id: 'PurchaseRequest' });
+  .meta({ id: 'PurchaseRequest' })
+  // Only the card is wrong: the buyer is asked for another card, not for another order.
+  .register(fieldProblemCodes, { credit_card: 'invalid_card' });
 
 export const idempotencyKeyHeader = z.string().min(1).max(255).optional();
 

@@ -33,3 +33,11 @@ export function freshLogDir(project: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+/** A process's JSON log output (pino's), one object a line. */
+export function jsonLines(output: string): Record<string, unknown>[] {
+  return output
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}

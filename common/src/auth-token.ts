@@ -49,14 +49,13 @@ export function verifyToken(verification: TokenVerification, token: string): Pri
       audience: verification.audience,
     });
   } catch (error) {
-    const expired = error instanceof jwt.TokenExpiredError;
-    throw new AppError(
-      'unauthorized',
-      expired ? 'The token has expired.' : 'The token is invalid.',
-    );
+    if (error instanceof jwt.TokenExpiredError) {
+      throw new AppError('token_expired', 'The token has expired.');
+    }
+    throw new AppError('invalid_token', 'The token is invalid.');
   }
   const claims = claimsSchema.safeParse(decoded);
-  if (!claims.success) throw new AppError('unauthorized', 'The token is missing required claims.');
+  if (!claims.success) throw new AppError('invalid_token', 'The token is missing required claims.');
   return {
     userId: claims.data.sub,
     username: claims.data.username,
@@ -86,7 +85,7 @@ export function authenticate(verification: TokenVerification): RequestHandler {
   const verify = tokenVerifier(verification);
   return (req, res, next) => {
     const token = bearerToken(req.headers.authorization);
-    if (!token) throw new AppError('unauthorized', 'An Authorization: Bearer token is required.');
+    if (!token) throw new AppError('token_required', 'An Authorization: Bearer token is required.');
     res.locals.principal = verify(token);
     next();
   };

@@ -8,34 +8,51 @@ import { pinoHttp } from 'pino-http';
 export type { HttpLogger } from 'pino-http';
 import helmet from 'helmet';
 import type { Histogram } from 'prom-client';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError, toProblem } from './app-error';
+import type { ErrorCode, FieldError } from './app-error';
 import type { TrustProxy } from './config';
 import { serializeError } from './logger';
 
 /** Express plumbing both services share, so their errors, logs and metrics look the same. */
 
 export const notFound: RequestHandler = (req) => {
-  throw new AppError('not_found', `No route for ${req.method} ${req.path}.`);
+  throw new AppError('route_not_found', `No route for ${req.method} ${req.path}.`);
 };
 
 /**
  * Every error leaves as application/problem+json. Request errors are the caller's and are not
- * logged as failures; anything unexpected is a generic 500, logged once with its stack.
+ * logged as failures; anything unexpected is a generic 500 whose request log line (one, see
+ * requestLogging) carries the error and its stack.
  */
-export const problemHandler: ErrorRequestHandler = (error, req, res, next) => {
+export const problemHandler: ErrorRequestHandler = (error, _req, res, next) => {
   if (res.headersSent) {
     next(error);
     return;
   }
   const { problem, unexpected, retryAfterSeconds } = toProblem(error);
-  if (unexpected) req.log.error({ err: error }, 'unhandled error');
+  if (unexpected) res.err = error instanceof Error ? error : new Error(String(error));
   if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   if (retryAfterSeconds !== undefined || problem.status === 503) {
     res.setHeader('Retry-After', String(retryAfterSeconds ?? 1));
   }
   res.status(problem.status).type('application/problem+json').json(problem);
 };
+
+/**
+ * A code more precise than `validation_failed` for a schema's failures that all lie inside one
+ * of its fields: `.register(fieldProblemCodes, { credit_card: 'invalid_card' })`. Declared with
+ * the schema, so wherever it validates a request the answer carries the same code.
+ */
+export const fieldProblemCodes = z.registry<Record<string, ErrorCode>>();
+
+function validationCode(schema: z.ZodType, errors: FieldError[]): ErrorCode {
+  const byField = fieldProblemCodes.get(schema) ?? {};
+  const field = Object.keys(byField).find((name) =>
+    errors.every((error) => error.path.startsWith(`${name}.`)),
+  );
+  return field === undefined ? 'validation_failed' : byField[field]!;
+}
 
 /** Parses one part of a request; a failure is a 400 naming every bad field. */
 export function parseInput<S extends z.ZodType>(
@@ -50,7 +67,7 @@ export function parseInput<S extends z.ZodType>(
     message: issue.message,
   }));
   throw new AppError(
-    'validation',
+    validationCode(schema, errors),
     `The request ${part} is invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}.`,
     errors,
   );
@@ -60,7 +77,9 @@ const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
 
 /**
  * One JSON log line per request, carrying a request id: the caller's X-Request-Id when it
- * looks sane, else a new UUID; echoed in the response. Health and metrics probes are quiet.
+ * looks sane, else a new UUID; echoed in the response. A request that ended in an unexpected
+ * error (`res.err`, set by problemHandler) logs that error with its stack on this line, the
+ * only one it gets. Health and metrics probes are quiet unless such an error happens.
  */
 export function requestLogging(logger: Logger): RequestHandler {
   return pinoHttp({
@@ -71,9 +90,18 @@ export function requestLogging(logger: Logger): RequestHandler {
       res.setHeader('X-Request-Id', id);
       return id;
     },
-    autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url ?? '') },
-    customLogLevel: (_req, res, error) =>
-      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    customLogLevel: (req, res, error) => {
+      if (error || res.err) return 'error';
+      if (QUIET_PATHS.has(req.url ?? '')) return 'silent';
+      return res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+    },
+    customErrorMessage: (_req, res) => (res.err ? 'unhandled error' : 'request errored'),
+    // A 5xx answered on purpose (503: a dependency is down) has no error of its own: pino-http
+    // makes one up, whose stack would only point at pino-http.
+    customErrorObject: (_req, res, error, fields: Record<string, unknown>) =>
+      !res.err && error.message === `failed with status code ${res.statusCode}`
+        ? { ...fields, err: undefined }
+        : fields,
     serializers: {
       req: (req: { id: unknown; method: string; url: string }) => ({
         id: req.id,

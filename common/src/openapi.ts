@@ -1,15 +1,23 @@
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import type { ResponseConfig, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { errorCodes, problemType } from './app-error';
 import type { RouteSpec, RouteTable } from './routes';
 
 /** The problem+json body of every failure, declared once: each failure response refers to it. */
 export const problemSchema = z
   .object({
-    type: z.string(),
+    type: z.string().meta({
+      description: 'urn:marketplace:problem:<code>',
+      example: problemType('insufficient_stock'),
+    }),
     title: z.string(),
     status: z.number().int(),
-    detail: z.string(),
+    detail: z.string().meta({ description: 'For people; clients branch on `code`' }),
+    code: z.enum(errorCodes).meta({
+      description:
+        'What failed, stable across releases; README "Error codes" says when each is sent',
+    }),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { customer, login, unique } from './support/actors';
 import { startTestApp } from './support/test-app';
 import type { TestApp } from './support/test-app';
+import { problem } from '../../test-support/problem';
+import { signToken } from '../../test-support/tokens';
 
 let t: TestApp;
 beforeAll(() => {
@@ -32,8 +35,8 @@ describe('POST /user', () => {
         email: `${unique('x')}@example.com`,
         password: 'password123',
       })
-      .expect(409);
-    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      .expect(409)
+      .expect(problem('username_taken'));
     expect(res.body).toMatchObject({ status: 409, title: 'Conflict' });
   });
 
@@ -46,14 +49,16 @@ describe('POST /user', () => {
         email: `${user.username}@example.com`,
         password: 'password123',
       })
-      .expect(409);
+      .expect(409)
+      .expect(problem('email_taken'));
   });
 
   test('when the password is short and the email malformed, then 400 naming both', async () => {
     const res = await request(t.app)
       .post('/user')
       .send({ username: unique('u'), email: 'not-an-email', password: 'short' })
-      .expect(400);
+      .expect(400)
+      .expect(problem('validation_failed'));
     expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
       'email',
       'password',
@@ -77,15 +82,17 @@ describe('POST /user', () => {
       .post('/user')
       .set('Content-Type', 'application/json')
       .send('{"username": ')
-      .expect(400);
-    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      .expect(400)
+      .expect(problem('malformed_body'));
+    expect(res.body.detail).toBe('The request body is not valid JSON.');
   });
 
   test('when the body is over 100 kB, then 413', async () => {
     const res = await request(t.app)
       .post('/user')
       .send({ username: 'x', email: 'x@example.com', password: 'a'.repeat(110_000) })
-      .expect(413);
+      .expect(413)
+      .expect(problem('payload_too_large'));
     expect(res.body.status).toBe(413);
   });
 });
@@ -118,11 +125,13 @@ describe('POST /login', () => {
     const wrong = await request(t.app)
       .post('/login')
       .send({ username: user.username, password: 'nope-nope' })
-      .expect(401);
+      .expect(401)
+      .expect(problem('invalid_credentials'));
     const unknown = await request(t.app)
       .post('/login')
       .send({ username: unique('ghost'), password: 'nope-nope' })
-      .expect(401);
+      .expect(401)
+      .expect(problem('invalid_credentials'));
     expect(wrong.body.detail).toBe(unknown.body.detail);
     expect(wrong.headers['www-authenticate']).toBe('Bearer');
   });
@@ -140,11 +149,11 @@ describe('POST /login', () => {
         .send({ username: user.username, password: 'wrong-one' })
         .expect(401);
     }
-    const limited = await request(t.app)
+    await request(t.app)
       .post('/login')
       .send({ username: user.username, password: user.password })
-      .expect(429);
-    expect(limited.headers['content-type']).toMatch(/application\/problem\+json/);
+      .expect(429)
+      .expect(problem('rate_limited'));
     const other = await customer(t.app);
     await request(t.app)
       .post('/login')
@@ -169,6 +178,19 @@ describe('POST /refresh-token', () => {
   });
 
   test('when there is no token, then 401', async () => {
-    await request(t.app).post('/refresh-token').expect(401);
+    await request(t.app).post('/refresh-token').expect(401).expect(problem('token_required'));
+  });
+
+  test('when the token is valid but its account no longer exists, then 401', async () => {
+    const token = signToken(t.services.config.jwt.privateKey, {
+      sub: randomUUID(),
+      username: unique('gone'),
+      role: 'customer',
+    });
+    await request(t.app)
+      .post('/refresh-token')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(401)
+      .expect(problem('account_not_found'));
   });
 });

@@ -13,6 +13,7 @@ import {
 import type { Actor } from './support/actors';
 import { startTestApp } from './support/test-app';
 import type { TestApp } from './support/test-app';
+import { problem } from '../../test-support/problem';
 
 let t: TestApp;
 let adminActor: Actor;
@@ -50,31 +51,54 @@ describe('sellers', () => {
       .post('/seller')
       .set(adminActor.auth)
       .send({ name: 'x', owner_user_id: randomUUID() })
-      .expect(422);
+      .expect(422)
+      .expect(problem('unknown_user'));
     const owner = await customer(t.app);
     await createSeller(t.app, adminActor, owner.userId);
     await request(t.app)
       .post('/seller')
       .set(adminActor.auth)
       .send({ name: 'second', owner_user_id: owner.userId })
-      .expect(409);
+      .expect(409)
+      .expect(problem('owner_not_eligible'));
   });
 
   test('when a customer or nobody creates a seller, then 403 or 401', async () => {
     const buyer = await customer(t.app);
-    await request(t.app).post('/seller').set(buyer.auth).send({ name: 'x' }).expect(403);
-    await request(t.app).post('/seller').send({ name: 'x' }).expect(401);
+    await request(t.app)
+      .post('/seller')
+      .set(buyer.auth)
+      .send({ name: 'x' })
+      .expect(403)
+      .expect(problem('forbidden'));
+    await request(t.app)
+      .post('/seller')
+      .send({ name: 'x' })
+      .expect(401)
+      .expect(problem('token_required'));
   });
 
   test('when the name is empty or an unknown field is sent, then 400', async () => {
-    await request(t.app).post('/seller').set(adminActor.auth).send({ name: '  ' }).expect(400);
-    await request(t.app).post('/seller').set(adminActor.auth).send({ name: 'a', x: 1 }).expect(400);
+    await request(t.app)
+      .post('/seller')
+      .set(adminActor.auth)
+      .send({ name: '  ' })
+      .expect(400)
+      .expect(problem('validation_failed'));
+    await request(t.app)
+      .post('/seller')
+      .set(adminActor.auth)
+      .send({ name: 'a', x: 1 })
+      .expect(400)
+      .expect(problem('validation_failed'));
   });
 
   test('when the seller is unknown, then 404; when the id is not a UUID, then 400', async () => {
-    const missing = await request(t.app).get(`/seller/${randomUUID()}`).expect(404);
-    expect(missing.headers['content-type']).toMatch(/application\/problem\+json/);
-    await request(t.app).get('/seller/not-a-uuid').expect(400);
+    await request(t.app)
+      .get(`/seller/${randomUUID()}`)
+      .expect(404)
+      .expect(problem('seller_not_found'));
+    await request(t.app).get('/seller/not-a-uuid').expect(400).expect(problem('validation_failed'));
   });
 });
 
@@ -108,7 +132,8 @@ describe('products', () => {
       .post('/products')
       .set(seller.auth)
       .send({ title: 'x', price: 10, seller_id: otherSeller })
-      .expect(403);
+      .expect(403)
+      .expect(problem('forbidden'));
   });
 
   test('when a customer adds a product, then 403; without a token, then 401', async () => {
@@ -118,11 +143,13 @@ describe('products', () => {
       .post('/products')
       .set(buyer.auth)
       .send({ title: 'x', price: 10, seller_id: sellerId })
-      .expect(403);
+      .expect(403)
+      .expect(problem('forbidden'));
     await request(t.app)
       .post('/products')
       .send({ title: 'x', price: 10, seller_id: sellerId })
-      .expect(401);
+      .expect(401)
+      .expect(problem('token_required'));
   });
 
   test('when price is not a positive integer or stock negative, then 400', async () => {
@@ -135,7 +162,12 @@ describe('products', () => {
       { title: '', price: 10, seller_id: sellerId },
       { title: 'x', price: 10, seller_id: 'nope' },
     ]) {
-      await request(t.app).post('/products').set(adminActor.auth).send(body).expect(400);
+      await request(t.app)
+        .post('/products')
+        .set(adminActor.auth)
+        .send(body)
+        .expect(400)
+        .expect(problem('validation_failed'));
     }
   });
 
@@ -144,7 +176,8 @@ describe('products', () => {
       .post('/products')
       .set(adminActor.auth)
       .send({ title: 'x', price: 10, seller_id: randomUUID() })
-      .expect(422);
+      .expect(422)
+      .expect(problem('unknown_seller'));
   });
 
   test('when listing by seller with limit and offset, then pages and X-Total-Count', async () => {
@@ -164,13 +197,19 @@ describe('products', () => {
   });
 
   test('when the list query is out of range, then 400', async () => {
-    await request(t.app).get('/products?limit=201').expect(400);
+    await request(t.app)
+      .get('/products?limit=201')
+      .expect(400)
+      .expect(problem('validation_failed'));
     await request(t.app).get('/products?limit=0').expect(400);
     await request(t.app).get('/products?offset=-1').expect(400);
     await request(t.app).get('/products?seller_id=abc').expect(400);
   });
 
   test('when the product is unknown, then 404', async () => {
-    await request(t.app).get(`/products/${randomUUID()}`).expect(404);
+    await request(t.app)
+      .get(`/products/${randomUUID()}`)
+      .expect(404)
+      .expect(problem('product_not_found'));
   });
 });

@@ -81,10 +81,11 @@ describe('operations endpoints', () => {
     const res = await request(t.app).get('/nope').expect(404);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body).toEqual({
-      type: 'about:blank',
+      type: 'urn:marketplace:problem:route_not_found',
       title: 'Not Found',
       status: 404,
       detail: 'No route for GET /nope.',
+      code: 'route_not_found',
     });
   });
 

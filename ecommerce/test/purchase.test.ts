@@ -8,6 +8,7 @@ import { createSequelize } from '@marketplace/common';
 import type { PurchaseEvent } from '@marketplace/common';
 import { PurchaseRepository } from '../src/data/purchase-repository';
 import type { TestApp } from './support/test-app';
+import { problem } from '../../test-support/problem';
 
 let t: TestApp;
 let adminActor: Actor;
@@ -110,10 +111,25 @@ describe('POST /purchase', () => {
   ])('when the card has %s, then 400 naming the field', async (_name, override, path) => {
     const p = await product({ stock: 1 });
     const buyer = await customer(t.app);
-    const res = await buy(buyer, [{ product_id: p.productId }], validCard(override)).expect(400);
-    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    const res = await buy(buyer, [{ product_id: p.productId }], validCard(override))
+      .expect(400)
+      .expect(problem('invalid_card'));
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
     expect(await stockOf(p.productId)).toBe(1);
+  });
+
+  test('when the card and an order line are both bad, then 400 validation_failed naming both', async () => {
+    const buyer = await customer(t.app);
+    const res = await request(t.app)
+      .post('/purchase')
+      .set(buyer.auth)
+      .send({ products: [{ product_id: '42' }], credit_card: validCard({ cvv: '1' }) })
+      .expect(400)
+      .expect(problem('validation_failed'));
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'credit_card.cvv',
+      'products.0.product_id',
+    ]);
   });
 
   test.each([
@@ -138,7 +154,8 @@ describe('POST /purchase', () => {
       .post('/purchase')
       .set(buyer.auth)
       .send({ products: [{ product_id: randomUUID() }], credit_card: validCard(), ...override })
-      .expect(400);
+      .expect(400)
+      .expect(problem('validation_failed'));
   });
 
   test('when products are unknown, then 422 naming each unknown id and nothing is taken', async () => {
@@ -150,7 +167,9 @@ describe('POST /purchase', () => {
       { product_id: p.productId },
       { product_id: ghostA },
       { product_id: ghostB },
-    ]).expect(422);
+    ])
+      .expect(422)
+      .expect(problem('unknown_products'));
     expect(res.body.detail).toContain(ghostA);
     expect(res.body.detail).toContain(ghostB);
     expect(res.body.detail).not.toContain(p.productId);
@@ -164,7 +183,9 @@ describe('POST /purchase', () => {
     await buy(buyer, [
       { product_id: plenty.productId, quantity: 2 },
       { product_id: scarce.productId, quantity: 2 },
-    ]).expect(409);
+    ])
+      .expect(409)
+      .expect(problem('insufficient_stock'));
     expect(await stockOf(plenty.productId)).toBe(10);
     expect(await stockOf(scarce.productId)).toBe(1);
   });
@@ -176,6 +197,8 @@ describe('POST /purchase', () => {
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(10);
     expect(statuses.filter((s) => s === 409)).toHaveLength(20);
+    const conflicts = results.filter((r) => r.status === 409).map((r) => r.body.code);
+    expect(new Set(conflicts)).toEqual(new Set(['insufficient_stock']));
     expect(await stockOf(p.productId)).toBe(0);
   });
 
@@ -277,7 +300,8 @@ describe('POST /purchase', () => {
       .set(buyer.auth)
       .set('Idempotency-Key', key)
       .send({ products: [{ product_id: p.productId, quantity: 2 }], credit_card: validCard() })
-      .expect(422);
+      .expect(422)
+      .expect(problem('idempotency_key_reused'));
   });
 
   test('when another user sends the same Idempotency-Key, then it is a separate purchase', async () => {
@@ -296,7 +320,8 @@ describe('POST /purchase', () => {
     await request(t.app)
       .post('/purchase')
       .send({ products: [], credit_card: validCard() })
-      .expect(401);
+      .expect(401)
+      .expect(problem('token_required'));
   });
 
   test('when the body is over 100 kB, then 413', async () => {
@@ -305,7 +330,8 @@ describe('POST /purchase', () => {
       .post('/purchase')
       .set(buyer.auth)
       .send({ products: [], credit_card: validCard({ card_holder_name: 'x'.repeat(120_000) }) })
-      .expect(413);
+      .expect(413)
+      .expect(problem('payload_too_large'));
   });
 
   test('when a purchase is made, then no table and no log line holds the card number or CVV', async () => {
@@ -375,10 +401,19 @@ describe('GET /purchase/:id and POST /purchase/:id/cancel', () => {
     await request(t.app)
       .get(`/purchase/${id}`)
       .set((await customer(t.app)).auth)
-      .expect(403);
+      .expect(403)
+      .expect(problem('forbidden'));
     await request(t.app).get(`/purchase/${id}`).set(adminActor.auth).expect(200);
-    await request(t.app).get(`/purchase/${randomUUID()}`).set(buyer.auth).expect(404);
-    await request(t.app).get('/purchase/xyz').set(buyer.auth).expect(400);
+    await request(t.app)
+      .get(`/purchase/${randomUUID()}`)
+      .set(buyer.auth)
+      .expect(404)
+      .expect(problem('purchase_not_found'));
+    await request(t.app)
+      .get('/purchase/xyz')
+      .set(buyer.auth)
+      .expect(400)
+      .expect(problem('validation_failed'));
   });
 
   test('when the buyer cancels, then status cancelled and stock back; a second cancel is 409', async () => {
@@ -392,7 +427,11 @@ describe('GET /purchase/:id and POST /purchase/:id/cancel', () => {
     expect(await stockOf(p.productId)).toBe(4);
     const read = await request(t.app).get(`/purchase/${id}`).set(buyer.auth).expect(200);
     expect(read.body.status).toBe('cancelled');
-    await request(t.app).post(`/purchase/${id}/cancel`).set(buyer.auth).expect(409);
+    await request(t.app)
+      .post(`/purchase/${id}/cancel`)
+      .set(buyer.auth)
+      .expect(409)
+      .expect(problem('purchase_not_placed'));
     expect(await stockOf(p.productId)).toBe(4);
   });
 
@@ -403,8 +442,13 @@ describe('GET /purchase/:id and POST /purchase/:id/cancel', () => {
     await request(t.app)
       .post(`/purchase/${id}/cancel`)
       .set((await customer(t.app)).auth)
-      .expect(403);
+      .expect(403)
+      .expect(problem('forbidden'));
     await request(t.app).post(`/purchase/${id}/cancel`).set(adminActor.auth).expect(200);
-    await request(t.app).post(`/purchase/${randomUUID()}/cancel`).set(adminActor.auth).expect(404);
+    await request(t.app)
+      .post(`/purchase/${randomUUID()}/cancel`)
+      .set(adminActor.auth)
+      .expect(404)
+      .expect(problem('purchase_not_found'));
   });
 });

@@ -7,10 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { closeServer, createHttpServer } from '@marketplace/common';
+import { jsonLines } from '../../test-support/log-capture';
 
 /**
  * common/src/lifecycle.ts in a process of its own (signals and exit codes cannot be tested
- * in-process): a tiny script sets up one scenario, the test sends SIGTERM or waits for a crash.
+ * in-process): a tiny script sets up one scenario, the test sends SIGTERM (crashes:
+ * fatal-errors.test.ts).
  */
 const ROOT = path.resolve(__dirname, '../..');
 let dir: string;
@@ -18,9 +20,8 @@ let dir: string;
 const SCRIPT = `
 const pino = require(${JSON.stringify(require.resolve('pino'))});
 const { Redis } = require(${JSON.stringify(require.resolve('ioredis'))});
-const { onShutdown, exitOnFatalErrors } = require('./lifecycle.js');
+const { onShutdown } = require('./lifecycle.js');
 const logger = pino({ base: null }, pino.destination({ dest: 1, sync: true }));
-exitOnFatalErrors(logger);
 const hang = () => new Promise(() => {});
 const done = () => logger.info('closed');
 const scenario = process.argv[2];
@@ -49,8 +50,6 @@ const steps = {
   ],
 }[scenario];
 if (steps) onShutdown(logger, steps, { timeoutMs: 1000 });
-if (scenario === 'uncaught') setTimeout(() => { throw new Error('boom'); }, 10);
-if (scenario === 'unhandled') setTimeout(() => { Promise.reject(new Error('nope')); }, 10);
 setInterval(() => {}, 1000);
 logger.info('ready');
 `;
@@ -72,8 +71,8 @@ interface Outcome {
   lines: Record<string, unknown>[];
 }
 
-/** Runs a scenario; sends SIGTERM once it is ready (unless it is meant to crash by itself). */
-function run(scenario: string, args: string[] = [], terminate = true): Promise<Outcome> {
+/** Runs a scenario and sends SIGTERM once it is ready. */
+function run(scenario: string, args: string[] = []): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(dir, 'scenario.js'), scenario, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -83,7 +82,7 @@ function run(scenario: string, args: string[] = [], terminate = true): Promise<O
     const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (terminate && started === 0 && output.includes('"msg":"ready"')) {
+      if (started === 0 && output.includes('"msg":"ready"')) {
         started = Date.now();
         child.kill('SIGTERM');
       }
@@ -91,11 +90,7 @@ function run(scenario: string, args: string[] = [], terminate = true): Promise<O
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(killer);
-      const lines = output
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
-      resolve({ code, ms: started ? Date.now() - started : 0, lines });
+      resolve({ code, ms: started ? Date.now() - started : 0, lines: jsonLines(output) });
     });
   });
 }
@@ -158,20 +153,6 @@ describe('onShutdown', () => {
       'shutdown step failed',
       'closed',
       'stopped with errors',
-    ]);
-  });
-});
-
-describe('exitOnFatalErrors', () => {
-  test.each([
-    ['uncaught', 'uncaught exception', 'boom'],
-    ['unhandled', 'unhandled rejection', 'nope'],
-  ])('when an %s error happens, then one fatal line and exit 1', async (scenario, msg, cause) => {
-    const outcome = await run(scenario, [], false);
-    expect(outcome.code).toBe(1);
-    const fatal = outcome.lines.filter((line) => line.level === 60);
-    expect(fatal).toEqual([
-      expect.objectContaining({ msg, err: expect.objectContaining({ message: cause }) }),
     ]);
   });
 });

@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config';
 import { tokenFor } from './support/events';
 import { ownMessaging, startTestGateway } from './support/test-app';
 import type { TestGateway } from './support/test-app';
+import { problem } from '../../test-support/problem';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -70,8 +71,7 @@ describe('operations endpoints', () => {
   });
 
   test('when a route does not exist, then 404 problem+json', async () => {
-    const res = await request(gw.app).get('/nope').expect(404);
-    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    await request(gw.app).get('/nope').expect(404).expect(problem('route_not_found'));
   });
 });
 
@@ -93,12 +93,16 @@ describe('RUN_MODE=worker', () => {
 
 describe('/admin/queues', () => {
   test('when not an admin, then 401 or 403', async () => {
-    await request(gw.app).get('/admin/queues').expect(401);
+    await request(gw.app).get('/admin/queues').expect(401).expect(problem('token_required'));
     await request(gw.app)
       .get('/admin/queues')
       .set(tokenFor({ role: 'customer' }))
-      .expect(403);
-    await request(gw.app).get('/admin/queues?token=garbage').expect(401);
+      .expect(403)
+      .expect(problem('forbidden'));
+    await request(gw.app)
+      .get('/admin/queues?token=garbage')
+      .expect(401)
+      .expect(problem('invalid_token'));
   });
 
   test('when an admin opens it, then the dashboard and its API answer, by header or by ?token cookie', async () => {

@@ -39,7 +39,7 @@ export class AccountUseCases {
       hashing.concurrency * BCRYPT_QUEUE_PER_SLOT,
       () =>
         new AppError(
-          'unavailable',
+          'overloaded',
           'Too many password checks are in progress; retry in a moment.',
           undefined,
           1,
@@ -63,10 +63,10 @@ export class AccountUseCases {
       return { id: user.id, username: user.username };
     } catch (error) {
       if (isUniqueViolation(error, 'users_username_key')) {
-        throw new AppError('conflict', `The username "${input.username}" is already taken.`);
+        throw new AppError('username_taken', `The username "${input.username}" is already taken.`);
       }
       if (isUniqueViolation(error, 'users_email_key')) {
-        throw new AppError('conflict', 'An account with this email already exists.');
+        throw new AppError('email_taken', 'An account with this email already exists.');
       }
       throw error;
     }
@@ -76,7 +76,8 @@ export class AccountUseCases {
     const user = await this.users.findByUsername(username);
     const hash = user?.passwordHash ?? (await this.decoyHash);
     const matches = await this.hashingSlots.run(() => bcrypt.compare(password, hash));
-    if (!user || !matches) throw new AppError('unauthorized', 'Invalid username or password.');
+    if (!user || !matches)
+      throw new AppError('invalid_credentials', 'Invalid username or password.');
     return this.tokens.issue({
       userId: user.id,
       username: user.username,
@@ -88,7 +89,7 @@ export class AccountUseCases {
   /** A fresh token with the user's current role, for a token that is still valid. */
   async refresh(principal: Principal): Promise<IssuedToken> {
     const user = await this.users.findById(principal.userId);
-    if (!user) throw new AppError('unauthorized', 'The account no longer exists.');
+    if (!user) throw new AppError('account_not_found', 'The account no longer exists.');
     return this.tokens.issue({
       userId: user.id,
       username: user.username,

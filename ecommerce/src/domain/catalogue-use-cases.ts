@@ -22,13 +22,13 @@ export class CatalogueUseCases {
       if (input.ownerUserId) {
         const owner = await this.users.findById(input.ownerUserId, transaction);
         if (!owner) {
-          throw new AppError('unprocessable', `User ${input.ownerUserId} does not exist.`, [
+          throw new AppError('unknown_user', `User ${input.ownerUserId} does not exist.`, [
             { path: 'owner_user_id', message: 'unknown user' },
           ]);
         }
         if (!(await this.users.linkToSeller(owner.id, seller.id, transaction))) {
           throw new AppError(
-            'conflict',
+            'owner_not_eligible',
             `User ${owner.username} already speaks for a seller or is an admin.`,
           );
         }
@@ -39,7 +39,7 @@ export class CatalogueUseCases {
 
   async getSeller(id: string): Promise<Seller> {
     const seller = await this.sellers.findById(id);
-    if (!seller) throw new AppError('not_found', `Seller ${id} does not exist.`);
+    if (!seller) throw new AppError('seller_not_found', `Seller ${id} does not exist.`);
     return seller;
   }
 
@@ -56,7 +56,7 @@ export class CatalogueUseCases {
       throw new AppError('forbidden', 'Only an admin or the seller itself can add its products.');
     }
     if (!(await this.sellers.findById(input.sellerId))) {
-      throw new AppError('unprocessable', `Seller ${input.sellerId} does not exist.`, [
+      throw new AppError('unknown_seller', `Seller ${input.sellerId} does not exist.`, [
         { path: 'seller_id', message: 'unknown seller' },
       ]);
     }
@@ -67,7 +67,7 @@ export class CatalogueUseCases {
 
   async getProduct(id: string): Promise<Product> {
     const product = await this.products.findById(id);
-    if (!product) throw new AppError('not_found', `Product ${id} does not exist.`);
+    if (!product) throw new AppError('product_not_found', `Product ${id} does not exist.`);
     return product;
   }
 

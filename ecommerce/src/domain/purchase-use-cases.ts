@@ -105,14 +105,14 @@ export class PurchaseUseCases {
       }
       throw error;
     }
-    if (!placed) throw new AppError('conflict', 'Not enough stock left for this order.');
+    if (!placed) throw new AppError('insufficient_stock', 'Not enough stock left for this order.');
     this.relay.nudge();
     return { purchase, eventId: event.event_id };
   }
 
   async get(principal: Principal, id: string): Promise<Purchase> {
     const purchase = await this.purchases.findById(id);
-    if (!purchase) throw new AppError('not_found', `Purchase ${id} does not exist.`);
+    if (!purchase) throw new AppError('purchase_not_found', `Purchase ${id} does not exist.`);
     assertCanSee(principal, purchase);
     return purchase;
   }
@@ -125,10 +125,10 @@ export class PurchaseUseCases {
   async cancel(principal: Principal, id: string): Promise<PurchaseOutcome> {
     const outcome = await this.inTransaction(async (transaction) => {
       const purchase = await this.purchases.findById(id, transaction);
-      if (!purchase) throw new AppError('not_found', `Purchase ${id} does not exist.`);
+      if (!purchase) throw new AppError('purchase_not_found', `Purchase ${id} does not exist.`);
       assertCanSee(principal, purchase);
       if (!(await this.purchases.cancel(id, transaction))) {
-        throw new AppError('conflict', `Purchase ${id} is already ${purchase.status}.`);
+        throw new AppError('purchase_not_placed', `Purchase ${id} is already ${purchase.status}.`);
       }
       // Product-id order, as when stock was taken, so a cancel and a purchase cannot deadlock.
       const items = [...purchase.items].sort((a, b) => a.productId.localeCompare(b.productId));
@@ -155,7 +155,7 @@ export class PurchaseUseCases {
     const earlier = await this.purchases.findByIdempotencyKey(userId, key);
     if (earlier && earlier.requestHash !== requestHash) {
       throw new AppError(
-        'unprocessable',
+        'idempotency_key_reused',
         'This Idempotency-Key was already used with a different request body.',
       );
     }
@@ -172,7 +172,7 @@ export class PurchaseUseCases {
     const unknown = ids.filter((id) => !products.has(id));
     if (unknown.length > 0) {
       throw new AppError(
-        'unprocessable',
+        'unknown_products',
         `Unknown products: ${unknown.join(', ')}.`,
         unknown.map((id) => ({
           path: `products[${ids.indexOf(id)}].product_id`,
@@ -183,7 +183,7 @@ export class PurchaseUseCases {
     return lines.map((line) => {
       const product = products.get(line.productId)!;
       if (product.stock !== null && product.stock < line.quantity) {
-        throw new AppError('conflict', `Not enough stock of product ${line.productId}.`);
+        throw new AppError('insufficient_stock', `Not enough stock of product ${line.productId}.`);
       }
       return {
         productId: product.id,

@@ -38,7 +38,7 @@ export function accountRoutes(accounts: AccountUseCases): RouteTable {
       return `${ipKeyGenerator(req.ip ?? '')}:${username}`;
     },
     handler: (_req, _res, next) => {
-      next(new AppError('too_many_requests', 'Too many failed logins; try again later.'));
+      next(new AppError('rate_limited', 'Too many failed logins; try again later.'));
     },
   });
 

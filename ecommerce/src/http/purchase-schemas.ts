@@ -1,3 +1,4 @@
+import { fieldProblemCodes } from '@marketplace/common';
 import { z } from 'zod';
 import {
   isExpired,
@@ -64,7 +65,9 @@ export const purchaseBody = z
       }
     }
   })
-  .meta({ id: 'PurchaseRequest' });
+  .meta({ id: 'PurchaseRequest' })
+  // Only the card is wrong: the buyer is asked for another card, not for another order.
+  .register(fieldProblemCodes, { credit_card: 'invalid_card' });
 
 export const purchaseHeaders = z.object({
   'Idempotency-Key': z.string().min(1).max(255).optional().meta({

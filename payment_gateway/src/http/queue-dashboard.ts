@@ -28,7 +28,7 @@ function adminOnly(verification: TokenVerification): RequestHandler {
       bearerToken(req.headers.authorization) ?? fromQuery ?? cookieToken(req.headers.cookie);
     if (!token)
       throw new AppError(
-        'unauthorized',
+        'token_required',
         'An admin token is required (Authorization header or ?token=).',
       );
     const principal = verify(token);

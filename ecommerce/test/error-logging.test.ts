@@ -92,7 +92,12 @@ describe('a failing query in the logs', () => {
 describe('an unexpected failure', () => {
   const failingApp = (routes: Record<string, () => Promise<unknown>>) => {
     const { app, lines } = appFailingWith(routes);
-    return { app, logged: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+    // The OpenAPI contract check asks each app for /openapi.json (a 404 here): not this test's.
+    const logged = () =>
+      lines
+        .map((line) => JSON.parse(line) as { req?: { url?: string } })
+        .filter((line) => line.req?.url !== '/openapi.json');
+    return { app, logged };
   };
   const table = 'users';
   const failingQuery = () =>

@@ -1,3 +1,5 @@
+import { isDataException } from './database';
+
 /** The closed set of failures a request can end in; the HTTP layer maps each to a status. */
 export type AppErrorKind =
   | 'validation'
@@ -138,7 +140,7 @@ export function toProblem(error: unknown): MappedProblem {
   if (pgCode === '23505') {
     return { problem: problemOf('conflict', 'The resource already exists.'), unexpected: false };
   }
-  if (typeof pgCode === 'string' && pgCode.startsWith('22')) {
+  if (isDataException(error)) {
     // Data exceptions (a date out of range, a number too large): the input, not the server.
     return {
       problem: problemOf('validation', 'A value in the request is out of range.'),

@@ -9,8 +9,6 @@ import type { Logger } from './logger';
 export type ShutdownStep =
   (() => unknown) | { name: string; run: () => unknown; closesConnection?: boolean };
 
-export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 15_000;
-
 /**
  * SIGTERM/SIGINT once: run the steps in order (stop taking work, finish what is in flight,
  * close pools), then exit.
@@ -26,9 +24,9 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 15_000;
 export function onShutdown(
   logger: Logger,
   steps: ShutdownStep[],
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs: number },
 ): void {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  const { timeoutMs } = options;
   const named = steps.map((step, i) =>
     typeof step === 'function' ? { name: `step ${i + 1}`, run: step } : step,
   );

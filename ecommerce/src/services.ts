@@ -13,7 +13,7 @@ import { CatalogueUseCases } from './domain/catalogue-use-cases';
 import { PurchaseUseCases } from './domain/purchase-use-cases';
 import { TokenService } from './domain/tokens';
 import { OutboxRelay } from './messaging/outbox-relay';
-import type { RelayOptions } from './messaging/outbox-relay';
+import type { TunableRelayOptions } from './messaging/outbox-relay';
 import { SnsPublisher } from './messaging/sns-publisher';
 import { createMetrics } from './metrics';
 import type { Metrics } from './metrics';
@@ -37,7 +37,7 @@ export function createServices(deps: {
   logger: Logger;
   sequelize: Sequelize;
   sns: SNSClient;
-  relayOptions?: Partial<RelayOptions>;
+  relayOptions?: Partial<TunableRelayOptions>;
 }): Services {
   const { config, logger, sequelize } = deps;
   const inTransaction = transactionRunner(sequelize);

@@ -11,7 +11,7 @@ import { DrainScheduler } from './messaging/drain-scheduler';
 import { QueueLocator } from './messaging/queue-locator';
 import { SqsDrain } from './messaging/sqs-drain';
 import { DEFAULT_DRAIN_OPTIONS } from './messaging/sqs-drain';
-import type { DrainOptions } from './messaging/sqs-drain';
+import type { TunableDrainOptions } from './messaging/sqs-drain';
 import { createMetrics } from './metrics';
 import type { Metrics } from './metrics';
 import { ReconcileScheduler } from './reconciliation/reconcile-scheduler';
@@ -40,7 +40,7 @@ export function createServices(deps: {
   sequelize: Sequelize;
   redis: Redis;
   sqs: SQSClient;
-  drainOptions?: Partial<DrainOptions>;
+  drainOptions?: Partial<TunableDrainOptions>;
 }): Services {
   const { config, logger, sequelize, sqs } = deps;
   const queues = new QueueLocator(sqs, config.sqsQueueUrl);

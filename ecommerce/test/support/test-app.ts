@@ -5,7 +5,7 @@ import { captureLogs } from '../../../test-support/log-capture';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createSequelize } from '../../src/data/database';
-import type { RelayOptions } from '../../src/messaging/outbox-relay';
+import type { TunableRelayOptions } from '../../src/messaging/outbox-relay';
 import { createServices } from '../../src/services';
 import type { Services } from '../../src/services';
 
@@ -42,7 +42,7 @@ export function startTestApp(
   options: {
     awsEndpoint?: string;
     relay?: boolean;
-    relayOptions?: Partial<RelayOptions>;
+    relayOptions?: Partial<TunableRelayOptions>;
     /** Other settings (the end-to-end suite points at its own database and emulator). */
     env?: Record<string, string | undefined>;
   } = {},

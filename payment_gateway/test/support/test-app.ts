@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { createSequelize } from '@marketplace/common';
-import type { DrainOptions } from '../../src/messaging/sqs-drain';
+import type { TunableDrainOptions } from '../../src/messaging/sqs-drain';
 import { createServices } from '../../src/services';
 import type { Services } from '../../src/services';
 import { unique } from '../../../test-support/unique';
@@ -66,7 +66,7 @@ export interface TestGateway {
 export function startTestGateway(
   options: {
     queueUrl?: string;
-    drainOptions?: Partial<DrainOptions>;
+    drainOptions?: Partial<TunableDrainOptions>;
     bullPrefix?: string;
     /** Other settings (the end-to-end suite points at its own database and emulator). */
     env?: Record<string, string | undefined>;

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import {
   awsSettings,
   checkKeyPair,
+  DEVELOPMENT_DATABASE_URLS,
   devKeyPair,
   noDevelopmentEndpointInProduction,
   parseEnv,
@@ -61,7 +62,7 @@ const configSchema = envSchema.transform((env) => ({
   nodeEnv: env.NODE_ENV,
   host: env.HOST,
   port: env.PORT,
-  databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ecommerce',
+  databaseUrl: env.DATABASE_URL ?? DEVELOPMENT_DATABASE_URLS.ecommerce,
   aws: awsSettings(env),
   snsTopicArn: env.SNS_TOPIC_ARN,
   jwt: {

@@ -1,6 +1,7 @@
 import {
   awsSettings,
   checkPublicKey,
+  DEVELOPMENT_DATABASE_URLS,
   devKeyPair,
   noDevelopmentEndpointInProduction,
   parseEnv,
@@ -59,7 +60,7 @@ const configSchema = envSchema.transform((env) => ({
   nodeEnv: env.NODE_ENV,
   host: env.HOST,
   port: env.PORT,
-  databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/payments',
+  databaseUrl: env.DATABASE_URL ?? DEVELOPMENT_DATABASE_URLS.payments,
   redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   aws: awsSettings(env),
   sqsQueueUrl: env.SQS_QUEUE_URL,

@@ -6,8 +6,13 @@ import type { Logger } from './logger';
  * the step only closes a client of a dependency (a pool, Redis, SQS), so its failure — the
  * dependency is down — loses nothing and does not make the exit code 1.
  */
-export type ShutdownStep =
-  (() => unknown) | { name: string; run: () => unknown; closesConnection?: boolean };
+export type ShutdownStep = (() => unknown) | NamedShutdownStep;
+
+export interface NamedShutdownStep {
+  name: string;
+  run: () => unknown;
+  closesConnection?: boolean;
+}
 
 /**
  * SIGTERM/SIGINT once: run the steps in order (stop taking work, finish what is in flight,

@@ -12,7 +12,7 @@ import type { TestApp } from './support/test-app';
 let t: TestApp;
 let adminActor: Actor;
 beforeAll(async () => {
-  t = startTestApp();
+  t = await startTestApp();
   adminActor = await admin(t);
 });
 afterAll(() => t.close());

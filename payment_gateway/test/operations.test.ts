@@ -10,7 +10,7 @@ import type { TestGateway } from './support/test-app';
 let gw: TestGateway;
 beforeAll(async () => {
   const messaging = await ownMessaging();
-  gw = startTestGateway({ queueUrl: messaging.queueUrl });
+  gw = await startTestGateway({ queueUrl: messaging.queueUrl });
 });
 afterAll(() => gw.close());
 
@@ -25,7 +25,7 @@ describe('operations endpoints', () => {
   });
 
   test('when the queue does not exist, then not ready (503)', async () => {
-    const broken = startTestGateway({ queueUrl: 'http://127.0.0.1:1/000000000000/missing' });
+    const broken = await startTestGateway({ queueUrl: 'http://127.0.0.1:1/000000000000/missing' });
     try {
       const res = await request(broken.app).get('/ready').expect(503);
       expect(res.body.checks).toEqual({ postgres: 'ok', redis: 'ok', sqs: 'failing' });

@@ -7,8 +7,8 @@ import { startTestGateway } from './support/test-app';
 import type { TestGateway } from './support/test-app';
 
 let gw: TestGateway;
-beforeAll(() => {
-  gw = startTestGateway();
+beforeAll(async () => {
+  gw = await startTestGateway();
 });
 afterAll(() => gw.close());
 
@@ -102,7 +102,7 @@ describe('malformed paths, headers and CORS', () => {
   });
 
   test('when CORS_ORIGINS lists the origin, then /revenue may be read from it', async () => {
-    const open = startTestGateway({ env: { CORS_ORIGINS: 'https://sellers.example' } });
+    const open = await startTestGateway({ env: { CORS_ORIGINS: 'https://sellers.example' } });
     try {
       const res = await request(open.app)
         .get(`/revenue/${randomUUID()}`)

@@ -3,7 +3,8 @@ import type { Instance, Result } from 'autocannon';
 import { QueryTypes } from 'sequelize';
 import { PostgresCluster } from '../faults/support/infrastructure';
 import { inParallel, send } from '../faults/support/load';
-import { Scenario, sleep, waitFor } from '../faults/support/scenario';
+import { Scenario } from '../faults/support/scenario';
+import { sleep, waitFor } from '../test-support/eventually';
 import type { Buyer } from '../faults/support/scenario';
 import { cpuDuring, peakRssMb } from './process-stats';
 import { measureRawCeiling } from './raw-purchase';
@@ -345,8 +346,7 @@ async function settle(scenario: Scenario): Promise<void> {
         scenario.payments,
         'SELECT count(DISTINCT purchase_id) AS n FROM ledger_entries',
       )) >= sold,
-    300_000,
-    500,
+    { timeoutMs: 300_000, intervalMs: 500 },
   );
 }
 
@@ -433,11 +433,9 @@ async function purchaseToLedger(
        WHERE purchase_id IN (:ids) GROUP BY purchase_id`,
       { replacements: { ids }, type: QueryTypes.SELECT },
     );
-  await waitFor(
-    'every purchase booked',
-    async () => (await booked()).length === ids.length,
-    60_000,
-  );
+  await waitFor('every purchase booked', async () => (await booked()).length === ids.length, {
+    timeoutMs: 60_000,
+  });
   const lags = (await booked()).map(
     (row) => row.booked_at.getTime() - createdAt.get(row.purchase_id)!,
   );
@@ -465,6 +463,6 @@ async function relayThroughput(scenario: Scenario): Promise<number> {
   );
   const started = Date.now();
   const published = async () => (await count(scenario.ecommerce, UNPUBLISHED)) === 0;
-  await waitFor('the outbox published', published, 120_000, 50);
+  await waitFor('the outbox published', published, { timeoutMs: 120_000, intervalMs: 50 });
   return RELAY_EVENTS / ((Date.now() - started) / 1000);
 }

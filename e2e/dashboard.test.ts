@@ -17,8 +17,10 @@ import { startTestApp } from '../ecommerce/test/support/test-app';
 import type { TestApp } from '../ecommerce/test/support/test-app';
 import { startTestGateway } from '../payment_gateway/test/support/test-app';
 import type { TestGateway } from '../payment_gateway/test/support/test-app';
+import { startJobs } from '../payment_gateway/src/services';
 import { signToken } from '../test-support/tokens';
-import { unique } from '../test-support/unique';
+import { testBullPrefix } from '../test-support/bullmq';
+import { eventually, waitFor } from '../test-support/eventually';
 
 /**
  * The sellers' dashboard in a real browser (Debian's Chromium driven by playwright-core),
@@ -45,7 +47,7 @@ beforeAll(async () => {
   // The gateway's origin first: ecommerce lets that origin (the page) call /login.
   const gatewayServes: { app?: Express } = {};
   gatewayUrl = await listen(createHttpServer((req, res) => gatewayServes.app!(req, res)));
-  shop = startTestApp({
+  shop = await startTestApp({
     relay: true,
     awsEndpoint: env.TEST_E2E_AWS_ENDPOINT_URL,
     env: {
@@ -55,9 +57,9 @@ beforeAll(async () => {
     },
   });
   const shopUrl = await listen(createHttpServer(shop.app));
-  gateway = startTestGateway({
+  gateway = await startTestGateway({
     queueUrl: env.TEST_E2E_QUEUE_URL,
-    bullPrefix: unique('dashboard'),
+    bullPrefix: testBullPrefix('dashboard'),
     env: {
       DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,
       AWS_ENDPOINT_URL: env.TEST_E2E_AWS_ENDPOINT_URL,
@@ -67,8 +69,7 @@ beforeAll(async () => {
   });
   gatewayServes.app = gateway.app;
   await gateway.services.feed.start();
-  await gateway.services.scheduler.schedule();
-  gateway.services.scheduler.startWorker(gateway.services.drain);
+  await startJobs(gateway.services);
   browser = await chromium.launch({ executablePath: CHROMIUM });
   boss = await admin(shop);
   buyer = await customer(shop.app);
@@ -133,11 +134,7 @@ async function ledgerLines(sellerId: string): Promise<{ amount: number; booked_a
 }
 
 async function booked(sellerId: string, count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while ((await ledgerLines(sellerId)).length < count) {
-    if (Date.now() > deadline) throw new Error(`${count} lines not booked within 10 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitFor(`${count} ledger lines`, async () => (await ledgerLines(sellerId)).length >= count);
 }
 
 const money = (text: string) => text.replace(/\s/g, ' ');
@@ -266,18 +263,10 @@ test('when the page is 375 px wide (a phone), then nothing scrolls sideways', as
 
 /** Waits until the element's text contains `expected` (spaces normalised), up to `timeoutMs`. */
 async function expectText(page: Page, selector: string, expected: string, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = money(
-      (await page
-        .locator(selector)
-        .first()
-        .textContent()
-        .catch(() => '')) ?? '',
-    );
-    if (last.includes(expected)) return;
-    await page.waitForTimeout(50);
-  }
-  throw new Error(`${selector}: expected "${expected}", got "${last}"`);
+  const text = await eventually(
+    async () => money((await page.locator(selector).first().textContent()) ?? ''),
+    (shown) => shown.includes(expected),
+    { timeoutMs, intervalMs: 50 },
+  );
+  expect(text).toContain(expected);
 }

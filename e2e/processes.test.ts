@@ -1,8 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import { createSequelize } from '@marketplace/common';
 import { loadFixtures } from '../ecommerce/src/data/fixtures';
+import { loadConfig } from '../payment_gateway/src/config';
+import { removeGatewayKeys, testEnv } from '../payment_gateway/test/support/test-app';
+import { testBullPrefix } from '../test-support/bullmq';
+import { eventually } from '../test-support/eventually';
 import { startService, stopService } from '../test-support/service-process';
 import type { ServiceProcess } from '../test-support/service-process';
 import { unique } from '../test-support/unique';
@@ -16,6 +21,8 @@ const ROOT = path.resolve(__dirname, '..');
 
 let shop: ServiceProcess | undefined;
 let gateway: ServiceProcess | undefined;
+// Its own BullMQ keys: a stack started with `make run` may share this Redis.
+const bullPrefix = testBullPrefix('process');
 
 beforeAll(async () => {
   // Incremental: nearly free when `make test` has just built.
@@ -31,9 +38,16 @@ beforeAll(async () => {
   await sequelize.close();
 });
 
-afterAll(() => {
+afterAll(async () => {
   shop?.child.kill('SIGKILL');
   gateway?.child.kill('SIGKILL');
+  // A process stopped by SIGTERM leaves its schedule for the next one; the test leaves nothing.
+  const redis = new Redis(loadConfig(testEnv()).redisUrl);
+  try {
+    await removeGatewayKeys(redis, bullPrefix);
+  } finally {
+    await redis.quit();
+  }
 });
 
 test('when both services run as processes, then the README purchase reaches the ledger and SIGTERM stops each with exit 0', async () => {
@@ -53,8 +67,7 @@ test('when both services run as processes, then the README purchase reaches the 
     ...shared,
     DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,
     POLL_INTERVAL_MS: '500',
-    // Its own BullMQ keys: a stack started with `make run` may share this Redis.
-    BULLMQ_PREFIX: unique('e2e-process'),
+    BULLMQ_PREFIX: bullPrefix,
   });
 
   // The README's walkthrough, against the processes.
@@ -83,14 +96,12 @@ test('when both services run as processes, then the README purchase reaches the 
         .set('Authorization', `Bearer ${seller}`)
         .expect(200)
     ).body as { total_received: number };
-  const deadline = Date.now() + 5000;
-  while ((await revenue()).total_received === 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  expect(await revenue()).toMatchObject({
-    total_received: purchase.body.total_price,
-    purchases_count: 1,
-  });
+  expect(await eventually(revenue, (r) => r.total_received > 0, { timeoutMs: 5000 })).toMatchObject(
+    {
+      total_received: purchase.body.total_price,
+      purchases_count: 1,
+    },
+  );
 
   expect(await stopService(shop)).toBe(0);
   expect(await stopService(gateway)).toBe(0);

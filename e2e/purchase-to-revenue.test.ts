@@ -11,7 +11,9 @@ import { startTestApp } from '../ecommerce/test/support/test-app';
 import type { TestApp } from '../ecommerce/test/support/test-app';
 import { startTestGateway } from '../payment_gateway/test/support/test-app';
 import type { TestGateway } from '../payment_gateway/test/support/test-app';
-import { unique } from '../test-support/unique';
+import { startJobs } from '../payment_gateway/src/services';
+import { testBullPrefix } from '../test-support/bullmq';
+import { eventually } from '../test-support/eventually';
 
 const PURCHASES = 200;
 const CONCURRENCY = 10;
@@ -22,7 +24,7 @@ let gateways: TestGateway[];
 
 beforeAll(async () => {
   const env = process.env;
-  shop = startTestApp({
+  shop = await startTestApp({
     relay: true,
     awsEndpoint: env.TEST_E2E_AWS_ENDPOINT_URL,
     env: {
@@ -32,23 +34,22 @@ beforeAll(async () => {
     relayOptions: { sweepIntervalMs: 1000 },
   });
   // Two gateway instances on one BullMQ queue, at the production poll interval.
-  const bullPrefix = unique('e2e');
-  gateways = [0, 1].map(() =>
-    startTestGateway({
-      queueUrl: env.TEST_E2E_QUEUE_URL,
-      bullPrefix,
-      env: {
-        DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,
-        AWS_ENDPOINT_URL: env.TEST_E2E_AWS_ENDPOINT_URL,
-        POLL_INTERVAL_MS: '1000',
-      },
-      drainOptions: { waitTimeSeconds: 1 },
-    }),
+  const bullPrefix = testBullPrefix('e2e');
+  gateways = await Promise.all(
+    [0, 1].map(() =>
+      startTestGateway({
+        queueUrl: env.TEST_E2E_QUEUE_URL,
+        bullPrefix,
+        env: {
+          DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,
+          AWS_ENDPOINT_URL: env.TEST_E2E_AWS_ENDPOINT_URL,
+          POLL_INTERVAL_MS: '1000',
+        },
+        drainOptions: { waitTimeSeconds: 1 },
+      }),
+    ),
   );
-  for (const gw of gateways) {
-    await gw.services.scheduler.schedule();
-    gw.services.scheduler.startWorker(gw.services.drain);
-  }
+  for (const gw of gateways) await startJobs(gw.services);
 });
 
 afterAll(async () => {
@@ -108,9 +109,7 @@ test('when 200 purchases over several sellers are drained by two workers, then e
     const all = await Promise.all(sellers.map(revenue));
     return all.every((r, i) => r.total_received === expected.get(sellers[i]!)!.total);
   };
-  while (!(await settled()) && Date.now() - lastPurchaseAt < 5000) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await eventually(settled, Boolean, { timeoutMs: 5000 });
   const elapsedMs = Date.now() - lastPurchaseAt;
 
   for (const sellerId of sellers) {

@@ -1,7 +1,8 @@
 import { outcomeOf, recordFigures } from './support/figures';
 import { placePurchases, purchaseRequests, tally } from './support/load';
 import { expectZeroDrift, ledgerLines, waitUntilSettled } from './support/reconciliation';
-import { Scenario, setting, sleep } from './support/scenario';
+import { sleep } from '../test-support/eventually';
+import { Scenario, setting } from './support/scenario';
 
 const PURCHASES = setting('FAULT_PURCHASES', 1000);
 const OUTAGE_S = setting('FAULT_EMULATOR_OUTAGE_S', 30);

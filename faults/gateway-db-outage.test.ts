@@ -2,7 +2,8 @@ import { OutageProxy } from '../test-support/outage-proxy';
 import { outcomeOf, recordFigures } from './support/figures';
 import { placePurchases, purchaseRequests, tally } from './support/load';
 import { expectZeroDrift, waitUntilSettled } from './support/reconciliation';
-import { metric, Scenario, setting, sleep } from './support/scenario';
+import { sleep } from '../test-support/eventually';
+import { metric, Scenario, setting } from './support/scenario';
 
 const OUTAGE_S = setting('FAULT_GATEWAY_DB_OUTAGE_S', 600);
 const PER_SECOND = setting('FAULT_GATEWAY_DB_PURCHASES_PER_S', 2);

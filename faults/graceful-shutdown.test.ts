@@ -2,7 +2,8 @@ import { stopService } from '../test-support/service-process';
 import { outcomeOf, recordFigures } from './support/figures';
 import { placePurchases, purchaseRequests, retryUntilPlaced, tally } from './support/load';
 import { expectZeroDrift, waitUntilSettled } from './support/reconciliation';
-import { Scenario, setting, sleep } from './support/scenario';
+import { sleep } from '../test-support/eventually';
+import { Scenario, setting } from './support/scenario';
 
 const PER_SECOND = setting('FAULT_SIGTERM_PURCHASES_PER_S', 40);
 /** SIGTERM comes 5 s in; the clients keep going 25 s more, past the 15 s shutdown deadline. */

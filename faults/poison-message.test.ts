@@ -6,7 +6,8 @@ import { stopService } from '../test-support/service-process';
 import { outcomeOf, recordFigures } from './support/figures';
 import { placePurchases, purchaseRequests, tally } from './support/load';
 import { expectZeroDrift, waitUntilSettled } from './support/reconciliation';
-import { metric, Scenario, setting, waitFor } from './support/scenario';
+import { waitFor } from '../test-support/eventually';
+import { metric, Scenario, setting } from './support/scenario';
 
 const PURCHASES = setting('FAULT_POISON_PURCHASES', 200);
 const ROOT = path.resolve(__dirname, '..');
@@ -37,7 +38,7 @@ test('when a poison message is ahead of valid ones, then it reaches the DLQ afte
   await waitFor(
     'the DLQ depth in /metrics',
     async () => (await metric(gateway.url, 'sqs_dlq_depth')) === 1,
-    120_000,
+    { timeoutMs: 120_000 },
   );
   expect(await metric(gateway.url, 'sqs_invalid_messages_total')).toBe(5);
   await waitUntilSettled(scenario, 120_000);

@@ -1,7 +1,8 @@
 import { outcomeOf, recordFigures } from './support/figures';
 import { placePurchases, purchaseRequests, retryUntilPlaced, tally } from './support/load';
 import { expectZeroDrift, waitUntilSettled } from './support/reconciliation';
-import { Scenario, setting, sleep } from './support/scenario';
+import { sleep } from '../test-support/eventually';
+import { Scenario, setting } from './support/scenario';
 
 const DOWN_S = setting('FAULT_PG_DOWN_S', 10);
 const PER_SECOND = setting('FAULT_PG_PURCHASES_PER_S', 30);

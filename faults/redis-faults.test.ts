@@ -1,7 +1,8 @@
 import { outcomeOf, recordFigures } from './support/figures';
 import { placePurchases, purchaseRequests, tally } from './support/load';
 import { expectZeroDrift, ledgerLines, waitUntilSettled } from './support/reconciliation';
-import { metric, Scenario, setting, sleep, waitFor } from './support/scenario';
+import { sleep, waitFor } from '../test-support/eventually';
+import { metric, Scenario, setting } from './support/scenario';
 
 const PURCHASES = setting('FAULT_REDIS_PURCHASES', 1000);
 const REDIS_DOWN_S = setting('FAULT_REDIS_DOWN_S', 5);
@@ -29,12 +30,16 @@ async function drainThrough(id: string, fault: string, inject: (s: Scenario) => 
     perSecond: PURCHASES / 30,
   });
   const s = scenario;
-  await waitFor('the drain to be booking', async () => (await ledgerLines(s)) > 0, 60_000);
+  await waitFor('the drain to be booking', async () => (await ledgerLines(s)) > 0, {
+    timeoutMs: 60_000,
+  });
   await inject(s);
   // Purchases keep coming: the first ledger line booked after the fault shows the drain back.
   const faultAt = Date.now();
   const linesAtFault = await ledgerLines(s);
-  await waitFor('booking to resume', async () => (await ledgerLines(s)) > linesAtFault, 60_000);
+  await waitFor('booking to resume', async () => (await ledgerLines(s)) > linesAtFault, {
+    timeoutMs: 60_000,
+  });
   const resumedAfterMs = Date.now() - faultAt;
   const attempts = await load;
   expect(tally(attempts)).toEqual({ '201': PURCHASES });
@@ -46,7 +51,7 @@ async function drainThrough(id: string, fault: string, inject: (s: Scenario) => 
   await waitFor(
     'the gateway to be ready again',
     async () => (await fetch(`${gateway.url}/ready`)).status === 200,
-    30_000,
+    { timeoutMs: 30_000 },
   );
   expect(await metric(gateway.url, 'drain_last_success_age_seconds')).toBeLessThan(10);
   // Within seconds: the suite checks the schedule every second (the default is every 10 s).

@@ -3,7 +3,8 @@ import { stopService } from '../test-support/service-process';
 import { outcomeOf, recordFigures } from './support/figures';
 import { placePurchases, purchaseRequests, tally } from './support/load';
 import { expectZeroDrift, ledgerLines, waitUntilSettled } from './support/reconciliation';
-import { metric, Scenario, setting, sleep, waitFor } from './support/scenario';
+import { sleep, waitFor } from '../test-support/eventually';
+import { metric, Scenario, setting } from './support/scenario';
 import { SqsFaultProxy } from './support/sqs-fault-proxy';
 
 const PURCHASES = setting('FAULT_KILL_PURCHASES', 200);
@@ -42,7 +43,7 @@ test('when the drain worker is killed with SIGKILL between the ledger commit and
   await waitFor(
     'every purchase on the queue',
     async () => (await scenario.depth('queue')) === PURCHASES,
-    60_000,
+    { timeoutMs: 60_000 },
   );
 
   // The worker reaches SQS through the proxy, which holds every DeleteMessageBatch: nothing it

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { eventually } from './eventually';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,24 +41,24 @@ export class OwnRedis {
       { stdio: 'ignore' },
     );
     this.child = child;
-    const deadline = Date.now() + 5000;
-    for (;;) {
+    const answers = async () => {
       const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
       client.on('error', () => undefined);
-      const answered = await client
-        .connect()
-        .then(() => client.ping())
-        .then(
-          () => true,
-          () => false,
-        );
-      client.disconnect();
-      if (answered) return;
-      if (child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`redis-server on ${this.port} did not start`);
+      try {
+        await client.connect();
+        await client.ping();
+        return true;
+      } catch {
+        return false;
+      } finally {
+        client.disconnect();
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    };
+    const answered = await eventually(answers, (ok) => ok || child.exitCode !== null, {
+      timeoutMs: 5000,
+      intervalMs: 50,
+    });
+    if (!answered) throw new Error(`redis-server on ${this.port} did not start`);
   }
 
   /** Kills the server (its data is gone, as with a restart of an unpersisted Redis). */

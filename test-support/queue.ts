@@ -9,6 +9,7 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { EVENT_TYPES, TOPIC_NAME } from '@marketplace/common';
+import { eventually } from './eventually';
 import { unique } from './unique';
 
 /**
@@ -53,8 +54,7 @@ export async function receiveUntil(
   timeoutMs = 10_000,
 ): Promise<Message[]> {
   const messages: Message[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (!done(messages) && Date.now() < deadline) {
+  const receive = async () => {
     const out = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
@@ -64,6 +64,8 @@ export async function receiveUntil(
       }),
     );
     messages.push(...(out.Messages ?? []));
-  }
-  return messages;
+    return messages;
+  };
+  // Each receive long-polls for up to a second: no pause between them.
+  return done(messages) ? messages : eventually(receive, done, { timeoutMs, intervalMs: 0 });
 }

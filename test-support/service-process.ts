@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { eventually } from './eventually';
 import { freePort } from './processes';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -46,19 +47,20 @@ export async function startService(
   child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  for (;;) {
-    const status = await fetch(`${url}${options.readyPath ?? '/ready'}`).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) return { child, output, url, exited };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${entry} did not become ready:\n${output.join('')}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const status = await eventually(
+    () =>
+      fetch(`${url}${options.readyPath ?? '/ready'}`).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    (code) => code === 200 || child.exitCode !== null,
+    { timeoutMs: options.timeoutMs ?? 20_000 },
+  );
+  if (status !== 200) {
+    child.kill('SIGKILL');
+    throw new Error(`${entry} did not become ready:\n${output.join('')}`);
   }
+  return { child, output, url, exited };
 }
 
 /** Sends a signal (SIGTERM: a graceful stop) and resolves with the exit code. */

@@ -1,11 +1,12 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { DEFAULT_TOKEN_AUDIENCE, DEFAULT_TOKEN_ISSUER } from '@marketplace/common';
+import type { Role } from '@marketplace/common';
 import jwt from 'jsonwebtoken';
 
 export interface TokenClaims {
   sub: string;
   username: string;
-  role: 'customer' | 'seller' | 'admin';
+  role: Role;
   seller_id?: string;
 }
 

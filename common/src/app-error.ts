@@ -1,3 +1,4 @@
+import { isDataException, isTransactionRollback, sqlState } from './database';
 /** The closed set of failure kinds; each is one HTTP status (STATUS_BY_KIND). */
 export type AppErrorKind =
   | 'validation'
@@ -174,16 +175,17 @@ const expected = (code: ErrorCode, detail: string): MappedProblem => ({
  * SQLSTATE: each says something about the request, not about a fault of ours. The details
  * are generic: PostgreSQL's own message names tables, constraints and values.
  */
-function databaseProblem(sqlState: string): MappedProblem | undefined {
-  if (sqlState === '23505') return expected('already_exists', 'The resource already exists.');
-  if (sqlState === '23503') {
+function databaseProblem(error: unknown): MappedProblem | undefined {
+  const state = sqlState(error);
+  if (state === '23505') return expected('already_exists', 'The resource already exists.');
+  if (state === '23503') {
     return expected('unknown_reference', 'A referenced resource does not exist.');
   }
-  if (sqlState.startsWith('22')) {
+  if (isDataException(error)) {
     // Data exceptions (a date out of range, a number too large): the input, not the server.
     return expected('value_out_of_range', 'A value in the request is out of range.');
   }
-  if (sqlState.startsWith('40')) {
+  if (isTransactionRollback(error)) {
     // A serialization failure or a deadlock rolled the transaction back: nothing was written,
     // and the same request may simply be sent again.
     return expected(
@@ -224,8 +226,7 @@ export function toProblem(error: unknown): MappedProblem {
   if (isDatabaseUnavailable(error)) {
     return expected('unavailable', 'The service cannot reach its database; retry shortly.');
   }
-  const sqlState = e.original?.code ?? e.parent?.code;
-  const fromDatabase = typeof sqlState === 'string' ? databaseProblem(sqlState) : undefined;
+  const fromDatabase = databaseProblem(error);
   if (fromDatabase) return fromDatabase;
   return { problem: problemOf('internal', 'An unexpected error occurred.'), unexpected: true };
 }

@@ -34,3 +34,9 @@ export function createSnsClient(settings: AwsSettings): SNSClient {
 export function createSqsClient(settings: AwsSettings): SQSClient {
   return new SQSClient(clientConfig(settings));
 }
+
+/** A field an AWS answer always carries: its absence is a broken endpoint, so it throws. */
+export function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`the AWS API returned no ${what}`);
+  return value;
+}

@@ -27,6 +27,15 @@ export function parseEnv<S extends z.ZodType>(
   return Object.freeze(result.data);
 }
 
+/**
+ * Each service's database in development (`make run`); production must name its own. The
+ * payment gateway's reconciliation reads ecommerce's too.
+ */
+export const DEVELOPMENT_DATABASE_URLS = {
+  ecommerce: 'postgres://postgres@127.0.0.1:5432/ecommerce',
+  payments: 'postgres://postgres@127.0.0.1:5432/payments',
+} as const;
+
 /** Who signs tokens (ecommerce) and for whom (both services): checked on every token. */
 export const DEFAULT_TOKEN_ISSUER = 'marketplace-ecommerce';
 export const DEFAULT_TOKEN_AUDIENCE = 'marketplace';

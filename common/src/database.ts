@@ -128,6 +128,29 @@ export async function writeRows<T extends object>(
   return rows as T[];
 }
 
+/** The SQLSTATE of a PostgreSQL error as Sequelize wraps it; undefined for anything else. */
+export function sqlState(error: unknown): string | undefined {
+  const e = error as { original?: { code?: unknown }; parent?: { code?: unknown } } | null;
+  const code = e?.original?.code ?? e?.parent?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * PostgreSQL refused a value (SQLSTATE class 22, data exception: a date out of range, a number
+ * too large): the input is bad, not the database.
+ */
+export function isDataException(error: unknown): boolean {
+  return sqlState(error)?.startsWith('22') ?? false;
+}
+
+/**
+ * PostgreSQL rolled the transaction back (SQLSTATE class 40: a deadlock, a serialization
+ * failure): nothing was written, and the same work may simply be done again.
+ */
+export function isTransactionRollback(error: unknown): boolean {
+  return sqlState(error)?.startsWith('40') ?? false;
+}
+
 /** PostgreSQL unique violation on the named constraint or index. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   const e = error as { name?: string; original?: { code?: string; constraint?: string } };

@@ -22,6 +22,15 @@ export function readPem(valueOrPath: string): string {
   return readFileSync(valueOrPath, 'utf8');
 }
 
+/** `readPem` for the variable `name`: neither a PEM nor a readable file is a ConfigError. */
+export function readPemSetting(name: string, valueOrPath: string): string {
+  try {
+    return readPem(valueOrPath);
+  } catch {
+    throw new ConfigError([`${name}: is neither a PEM nor a readable file path`]);
+  }
+}
+
 /**
  * Returns the development RS256 key pair, generating it on first use. Several processes may
  * race here (test workers): the pair is written to a temporary folder and renamed into place,

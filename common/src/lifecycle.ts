@@ -6,10 +6,13 @@ import type { Logger } from './logger';
  * the step only closes a client of a dependency (a pool, Redis, SQS), so its failure — the
  * dependency is down — loses nothing and does not make the exit code 1.
  */
-export type ShutdownStep =
-  (() => unknown) | { name: string; run: () => unknown; closesConnection?: boolean };
+export type ShutdownStep = (() => unknown) | NamedShutdownStep;
 
-export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 15_000;
+export interface NamedShutdownStep {
+  name: string;
+  run: () => unknown;
+  closesConnection?: boolean;
+}
 
 /**
  * SIGTERM/SIGINT once: run the steps in order (stop taking work, finish what is in flight,
@@ -26,9 +29,9 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 15_000;
 export function onShutdown(
   logger: Logger,
   steps: ShutdownStep[],
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs: number },
 ): void {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  const { timeoutMs } = options;
   const named = steps.map((step, i) =>
     typeof step === 'function' ? { name: `step ${i + 1}`, run: step } : step,
   );

@@ -11,6 +11,7 @@ import {
   SetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { required } from './aws';
 import { DLQ_NAME, EVENT_TYPES, MAX_RECEIVE_COUNT, QUEUE_NAME, TOPIC_NAME } from './events';
 
 export interface MessagingNames {
@@ -43,11 +44,6 @@ const SUBSCRIPTION_ATTRIBUTES = {
   RawMessageDelivery: 'true',
   FilterPolicy: JSON.stringify({ event_type: [...EVENT_TYPES] }),
 };
-
-function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`provisioning: the API returned no ${what}`);
-  return value;
-}
 
 async function ensureQueue(
   sqs: SQSClient,

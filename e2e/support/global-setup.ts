@@ -1,17 +1,22 @@
 import { createSnsClient, createSqsClient, provisionMessaging } from '@marketplace/common';
 import { prepareDatabase as prepareEcommerce } from '../../ecommerce/src/data/database';
 import { prepareDatabase as preparePayments } from '../../payment_gateway/src/data/database';
+import { nameRunPrefix } from '../../test-support/bullmq';
 import { recreateDatabase, testDatabaseUrl } from '../../test-support/database';
 import { startEmulator } from '../../test-support/emulator';
 import type { Emulator } from '../../test-support/emulator';
 
-/** Both services' databases and one emulator with the production topology, for this suite only. */
+/**
+ * Both services' databases and one emulator with the production topology, for this suite only,
+ * and the run's BullMQ prefix root.
+ */
 export default async function globalSetup(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const ecommerceUrl = testDatabaseUrl('ecommerce_e2e');
   const paymentsUrl = testDatabaseUrl('payments_e2e');
   await recreateDatabase(ecommerceUrl, prepareEcommerce);
   await recreateDatabase(paymentsUrl, preparePayments);
+  nameRunPrefix();
   const emulator = await startEmulator();
   (globalThis as { __e2eEmulator__?: Emulator }).__e2eEmulator__ = emulator;
   const aws = { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: emulator.url };

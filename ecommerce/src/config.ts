@@ -2,16 +2,15 @@ import { availableParallelism } from 'node:os';
 import {
   awsSettings,
   checkKeyPair,
-  ConfigError,
+  DEVELOPMENT_DATABASE_URLS,
   devKeyPair,
   noDevelopmentEndpointInProduction,
   parseEnv,
   publicKeyFromPrivate,
-  readPem,
+  readPemSetting,
   requiredInProduction,
   serviceEnvFields,
 } from '@marketplace/common';
-import type { TrustProxy } from '@marketplace/common';
 import { z } from 'zod';
 
 export const MIN_BCRYPT_ROUNDS = 10;
@@ -41,77 +40,52 @@ const envSchema = z
     }
   });
 
-export type Env = z.infer<typeof envSchema>;
-
 /** Every variable the service reads (docs and the compose file are checked against it). */
 export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape);
 
-export interface Config {
-  nodeEnv: Env['NODE_ENV'];
-  host: string;
-  port: number;
-  databaseUrl: string;
-  aws: { AWS_REGION: string; AWS_ENDPOINT_URL?: string | undefined };
-  snsTopicArn?: string | undefined;
-  jwt: {
-    privateKey: string;
-    publicKey: string;
-    ttlSeconds: number;
-    issuer: string;
-    audience: string;
-  };
-  bcryptRounds: number;
-  bcryptConcurrency: number;
-  trustProxy: TrustProxy;
-  corsOrigins: string[];
-  shutdownTimeoutMs: number;
-  outboxRetentionDays: number;
-  currency: string;
-  logLevel: string;
+/** The JWT key pair: the configured one (checked to belong together), else the development pair. */
+function keyPair(env: {
+  JWT_PRIVATE_KEY?: string | undefined;
+  JWT_PUBLIC_KEY?: string | undefined;
+}) {
+  if (!env.JWT_PRIVATE_KEY) return devKeyPair();
+  const privateKey = readPemSetting('JWT_PRIVATE_KEY', env.JWT_PRIVATE_KEY);
+  const publicKey = env.JWT_PUBLIC_KEY
+    ? readPemSetting('JWT_PUBLIC_KEY', env.JWT_PUBLIC_KEY)
+    : undefined;
+  checkKeyPair(privateKey, publicKey);
+  return { privateKey, publicKey: publicKey ?? publicKeyFromPrivate(privateKey) };
 }
 
-function pem(name: string, valueOrPath: string): string {
-  try {
-    return readPem(valueOrPath);
-  } catch {
-    throw new ConfigError([`${name}: is neither a PEM nor a readable file path`]);
-  }
-}
+/** The environment validated, then shaped into the service's settings (a bad key: ConfigError). */
+const configSchema = envSchema.transform((env) => ({
+  nodeEnv: env.NODE_ENV,
+  host: env.HOST,
+  port: env.PORT,
+  databaseUrl: env.DATABASE_URL ?? DEVELOPMENT_DATABASE_URLS.ecommerce,
+  aws: awsSettings(env),
+  snsTopicArn: env.SNS_TOPIC_ARN,
+  jwt: {
+    ...keyPair(env),
+    ttlSeconds: env.JWT_TTL_SECONDS,
+    issuer: env.JWT_ISSUER,
+    audience: env.JWT_AUDIENCE,
+  },
+  bcryptRounds: env.BCRYPT_ROUNDS,
+  // bcrypt runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise):
+  // two hashes per core keeps the cores busy without starving other thread-pool work.
+  bcryptConcurrency: env.BCRYPT_CONCURRENCY ?? 2 * availableParallelism(),
+  trustProxy: env.TRUST_PROXY,
+  corsOrigins: env.CORS_ORIGINS,
+  shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  outboxRetentionDays: env.OUTBOX_RETENTION_DAYS,
+  currency: env.CURRENCY,
+  logLevel: env.LOG_LEVEL,
+}));
+
+export type Config = Readonly<z.output<typeof configSchema>>;
 
 /** Reads and validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
-  const env = parseEnv(envSchema, source);
-  let keys: { privateKey: string; publicKey: string };
-  if (env.JWT_PRIVATE_KEY) {
-    const privateKey = pem('JWT_PRIVATE_KEY', env.JWT_PRIVATE_KEY);
-    const publicKey = env.JWT_PUBLIC_KEY ? pem('JWT_PUBLIC_KEY', env.JWT_PUBLIC_KEY) : undefined;
-    checkKeyPair(privateKey, publicKey);
-    keys = { privateKey, publicKey: publicKey ?? publicKeyFromPrivate(privateKey) };
-  } else {
-    keys = devKeyPair();
-  }
-  return Object.freeze({
-    nodeEnv: env.NODE_ENV,
-    host: env.HOST,
-    port: env.PORT,
-    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ecommerce',
-    aws: awsSettings(env),
-    snsTopicArn: env.SNS_TOPIC_ARN,
-    jwt: {
-      ...keys,
-      ttlSeconds: env.JWT_TTL_SECONDS,
-      issuer: env.JWT_ISSUER,
-      audience: env.JWT_AUDIENCE,
-    },
-    bcryptRounds: env.BCRYPT_ROUNDS,
-    // bcrypt runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise):
-    // two hashes per core keeps the cores busy without starving other thread-pool work.
-    bcryptConcurrency: env.BCRYPT_CONCURRENCY ?? 2 * availableParallelism(),
-    trustProxy: env.TRUST_PROXY,
-    corsOrigins: env.CORS_ORIGINS,
-    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-    outboxRetentionDays: env.OUTBOX_RETENTION_DAYS,
-    currency: env.CURRENCY,
-    logLevel: env.LOG_LEVEL,
-  });
+  return parseEnv(configSchema, source);
 }

@@ -1,8 +1,9 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
-import type { Logger } from '@marketplace/common';
+import { createSnsClient } from '@marketplace/common';
+import type { Logger, NamedShutdownStep } from '@marketplace/common';
 import type { Sequelize } from 'sequelize';
 import type { Config } from './config';
-import { transactionRunner } from './data/database';
+import { prepareDatabase, transactionRunner } from './data/database';
 import { OutboxRepository } from './data/outbox-repository';
 import { ProductRepository } from './data/product-repository';
 import { PurchaseRepository } from './data/purchase-repository';
@@ -13,7 +14,7 @@ import { CatalogueUseCases } from './domain/catalogue-use-cases';
 import { PurchaseUseCases } from './domain/purchase-use-cases';
 import { TokenService } from './domain/tokens';
 import { OutboxRelay } from './messaging/outbox-relay';
-import type { RelayOptions } from './messaging/outbox-relay';
+import type { TunableRelayOptions } from './messaging/outbox-relay';
 import { SnsPublisher } from './messaging/sns-publisher';
 import { createMetrics } from './metrics';
 import type { Metrics } from './metrics';
@@ -23,6 +24,7 @@ export interface Services {
   config: Config;
   logger: Logger;
   sequelize: Sequelize;
+  sns: SNSClient;
   metrics: Metrics;
   tokens: TokenService;
   accounts: AccountUseCases;
@@ -32,14 +34,17 @@ export interface Services {
   relay: OutboxRelay;
 }
 
-export function createServices(deps: {
-  config: Config;
-  logger: Logger;
-  sequelize: Sequelize;
-  sns: SNSClient;
-  relayOptions?: Partial<RelayOptions>;
-}): Services {
-  const { config, logger, sequelize } = deps;
+/**
+ * Opens what the service depends on and wires it: the database (created and migrated when
+ * needed) and SNS. The one start-up path: main.ts and the tests both come through here.
+ */
+export async function openServices(
+  config: Config,
+  logger: Logger,
+  options: { relayOptions?: Partial<TunableRelayOptions> } = {},
+): Promise<Services> {
+  const sequelize = await prepareDatabase(config.databaseUrl, logger);
+  const sns = createSnsClient(config.aws);
   const inTransaction = transactionRunner(sequelize);
   const users = new UserRepository(sequelize);
   const sellers = new SellerRepository(sequelize);
@@ -48,15 +53,16 @@ export function createServices(deps: {
   const outbox = new OutboxRepository(sequelize);
   const metrics = createMetrics(() => outbox.pendingCount());
   const tokens = new TokenService(config.jwt);
-  const publisher = new SnsPublisher(deps.sns, config.snsTopicArn);
+  const publisher = new SnsPublisher(sns, config.snsTopicArn);
   const relay = new OutboxRelay(outbox, publisher, logger, metrics, {
     retentionDays: config.outboxRetentionDays,
-    ...deps.relayOptions,
+    ...options.relayOptions,
   });
   return {
     config,
     logger,
     sequelize,
+    sns,
     metrics,
     tokens,
     accounts: new AccountUseCases(users, tokens, {
@@ -75,4 +81,22 @@ export function createServices(deps: {
     publisher,
     relay,
   };
+}
+
+/**
+ * How the service stops, in order: stop serving (`stopServing`, the HTTP server) and let the
+ * requests in flight finish, the relay's pass, then close the clients. For onShutdown in
+ * main.ts; the tests close their services with the same steps.
+ */
+export function shutdownSteps(
+  services: Services,
+  stopServing: () => Promise<void> = () => Promise.resolve(),
+): NamedShutdownStep[] {
+  const { relay, sequelize, sns } = services;
+  return [
+    { name: 'http server', run: stopServing },
+    { name: 'outbox relay', run: () => relay.stop() },
+    { name: 'postgres pool', run: () => sequelize.close(), closesConnection: true },
+    { name: 'sns client', run: () => sns.destroy(), closesConnection: true },
+  ];
 }

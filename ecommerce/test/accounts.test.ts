@@ -8,8 +8,8 @@ import { problem } from '../../test-support/problem';
 import { signToken } from '../../test-support/tokens';
 
 let t: TestApp;
-beforeAll(() => {
-  t = startTestApp();
+beforeAll(async () => {
+  t = await startTestApp();
 });
 afterAll(() => t.close());
 

@@ -21,7 +21,7 @@ let buyer: Actor;
 let productId: string;
 let sellerId: string;
 beforeAll(async () => {
-  t = startTestApp();
+  t = await startTestApp();
   adminActor = await admin(t);
   buyer = await customer(t.app);
   sellerId = await createSeller(t.app, adminActor);

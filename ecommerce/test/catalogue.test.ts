@@ -18,7 +18,7 @@ import { problem } from '../../test-support/problem';
 let t: TestApp;
 let adminActor: Actor;
 beforeAll(async () => {
-  t = startTestApp();
+  t = await startTestApp();
   adminActor = await admin(t);
 });
 afterAll(() => t.close());

@@ -17,7 +17,7 @@ beforeAll(async () => {
   await proxy.up();
   const throughProxy = new URL(databaseUrl);
   throughProxy.host = `127.0.0.1:${proxy.port}`;
-  t = startTestApp({ env: { DATABASE_URL: throughProxy.toString() } });
+  t = await startTestApp({ env: { DATABASE_URL: throughProxy.toString() } });
 });
 afterAll(async () => {
   await t.close();

@@ -19,8 +19,8 @@ function documentedCodes(): [string, number][] {
 }
 
 let t: TestApp;
-beforeAll(() => {
-  t = startTestApp();
+beforeAll(async () => {
+  t = await startTestApp();
 });
 afterAll(() => t.close());
 

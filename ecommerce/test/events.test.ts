@@ -4,6 +4,7 @@ import { QueryTypes } from 'sequelize';
 import request from 'supertest';
 import { admin, createProduct, createSeller, customer, validCard } from './support/actors';
 import type { Actor } from './support/actors';
+import { eventually, sleep, waitFor } from '../../test-support/eventually';
 import { OutageProxy } from '../../test-support/outage-proxy';
 import { deleteQueue, receiveUntil, subscribeTestQueue } from '../../test-support/queue';
 import { startTestApp } from './support/test-app';
@@ -31,14 +32,6 @@ const bodies = (messages: Message[]) =>
 const eventsFor = (messages: Message[], purchaseIds: string[]) =>
   bodies(messages).filter((b) => purchaseIds.includes(b.purchase_id as string));
 
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 async function setUp(t: TestApp) {
   const adminActor = await admin(t);
   const sellerA = await createSeller(t.app, adminActor);
@@ -60,8 +53,8 @@ const buy = async (t: TestApp, buyer: Actor, products: unknown[]) =>
 
 describe('with SNS reachable', () => {
   let t: TestApp;
-  beforeAll(() => {
-    t = startTestApp({ relay: true });
+  beforeAll(async () => {
+    t = await startTestApp({ relay: true });
   });
   afterAll(() => t.close());
 
@@ -100,8 +93,11 @@ describe('with SNS reachable', () => {
       purchase_id: purchase.purchase_id,
       req: { id: expect.any(String) },
     });
-    await waitFor(() =>
-      t.logs.some((line) => line.includes('"event published"') && line.includes(event.event_id)),
+    await waitFor(
+      "the relay's log line",
+      () =>
+        t.logs.some((line) => line.includes('"event published"') && line.includes(event.event_id)),
+      { timeoutMs: 3000, intervalMs: 20 },
     );
   });
 
@@ -129,7 +125,7 @@ describe('with SNS down', () => {
   beforeAll(async () => {
     proxy = new OutageProxy(new URL(process.env.TEST_ECOMMERCE_AWS_ENDPOINT_URL!));
     await proxy.up();
-    t = startTestApp({ awsEndpoint: proxy.url, relay: true });
+    t = await startTestApp({ awsEndpoint: proxy.url, relay: true });
   });
   afterAll(async () => {
     await t.close();
@@ -143,16 +139,18 @@ describe('with SNS down', () => {
     for (let i = 0; i < 5; i++)
       placed.push((await buy(t, buyer, [{ product_id: productA }])).purchase_id);
 
-    // They wait in the outbox and readiness reports SNS failing.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // They wait in the outbox, the relay's attempts fail, and readiness reports SNS failing.
+    const metrics = await eventually(
+      () => request(t.app).get('/metrics').expect(200),
+      (res) => /outbox_publish_failures_total [1-9]/.test(res.text),
+    );
+    expect(metrics.text).toMatch(/outbox_publish_failures_total [1-9]/);
     const pending = await t.services.sequelize.query(
       'SELECT attempts FROM outbox_events WHERE purchase_id IN (:ids) AND published_at IS NULL',
       { replacements: { ids: placed }, type: 'SELECT' },
     );
     expect(pending).toHaveLength(5);
-    const metrics = await request(t.app).get('/metrics').expect(200);
     expect(metrics.text).toMatch(/outbox_pending_events [1-9]/);
-    expect(metrics.text).toMatch(/outbox_publish_failures_total [1-9]/);
     const ready = await request(t.app).get('/ready').expect(503);
     expect(ready.body.checks).toEqual({ postgres: 'ok', sns: 'failing' });
 
@@ -170,7 +168,7 @@ describe('with SNS down', () => {
 
 describe('outbox retention', () => {
   test('when published events are older than the retention, then pruning removes only them', async () => {
-    const t = startTestApp();
+    const t = await startTestApp();
     try {
       const { productA, buyer } = await setUp(t);
       const ids = [];
@@ -206,7 +204,7 @@ async function buyOneAtATime(t: TestApp, buyer: Actor, productId: string, count:
 
 describe('with a backlog', () => {
   test('when more events wait than one batch holds, then a pass publishes them as PublishBatch calls in flight together, each event once', async () => {
-    const t = startTestApp({ relayOptions: { batchesInFlight: 4 } });
+    const t = await startTestApp({ relayOptions: { batchesInFlight: 4 } });
     try {
       const { productA, buyer } = await setUp(t);
       const placed = await buyOneAtATime(t, buyer, productA, 60);
@@ -242,8 +240,8 @@ describe('with a backlog', () => {
 
 describe('with several relays', () => {
   test('when two instances drain one outbox, then every event goes out, each once', async () => {
-    const one = startTestApp();
-    const two = startTestApp();
+    const one = await startTestApp();
+    const two = await startTestApp();
     try {
       const { productA, buyer } = await setUp(one);
       const placed = await buyOneAtATime(one, buyer, productA, 25);
@@ -255,7 +253,7 @@ describe('with several relays', () => {
         (m) => eventsFor(m, placed).length >= 25,
         15_000,
       );
-      await new Promise((resolve) => setTimeout(resolve, 500)); // room for a duplicate to show
+      await sleep(500); // room for a duplicate to show
       const more = await receiveUntil(sqs, queueUrl, () => false, 1000);
       const events = eventsFor([...messages, ...more], placed);
       expect(events).toHaveLength(25);

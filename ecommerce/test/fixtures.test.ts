@@ -5,8 +5,8 @@ import { startTestApp } from './support/test-app';
 import type { TestApp } from './support/test-app';
 
 let t: TestApp;
-beforeAll(() => {
-  t = startTestApp();
+beforeAll(async () => {
+  t = await startTestApp();
 });
 afterAll(() => t.close());
 

@@ -18,7 +18,7 @@ import { problem } from '../../test-support/problem';
 let t: TestApp;
 let adminActor: Actor;
 beforeAll(async () => {
-  t = startTestApp();
+  t = await startTestApp();
   adminActor = await admin(t);
 });
 afterAll(() => t.close());
@@ -208,7 +208,7 @@ describe('headers and CORS', () => {
   });
 
   test('when CORS_ORIGINS lists an origin, then it (only) may call, preflight included', async () => {
-    const open = startTestApp({
+    const open = await startTestApp({
       env: { CORS_ORIGINS: 'https://shop.example,http://localhost:3000' },
     });
     try {
@@ -252,7 +252,7 @@ describe('the login limiter behind a proxy', () => {
   });
 
   test('when TRUST_PROXY trusts the proxy, then each client address has its own limit', async () => {
-    const proxied = startTestApp({ env: { TRUST_PROXY: 'loopback' } });
+    const proxied = await startTestApp({ env: { TRUST_PROXY: 'loopback' } });
     try {
       const user = await customer(proxied.app);
       await failTenTimes(proxied.app, user.username, '198.51.100.1');
@@ -275,7 +275,7 @@ describe('the login limiter behind a proxy', () => {
 describe('the bcrypt limiter', () => {
   test('when more logins arrive than hashing slots and queue, then the excess gets 503 with Retry-After', async () => {
     // One slot, 16 waiting; each check at cost 12 takes long enough for the flood to pile up.
-    const slow = startTestApp({ env: { BCRYPT_ROUNDS: '12', BCRYPT_CONCURRENCY: '1' } });
+    const slow = await startTestApp({ env: { BCRYPT_ROUNDS: '12', BCRYPT_CONCURRENCY: '1' } });
     try {
       // Distinct usernames: the per-username login limiter must not be what answers.
       const responses = await Promise.all(

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { closeServer, createHttpServer } from '@marketplace/common';
+import { waitFor } from '../../test-support/eventually';
 import { jsonLines } from '../../test-support/log-capture';
 
 /**
@@ -188,9 +189,11 @@ describe('closeServer', () => {
       while (sending) seen.push(await get());
     });
     // Close while requests are being served on kept-alive connections.
-    while (!seen.includes('keep-alive') || serving === 0) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await waitFor(
+      'a request in flight on a kept-alive connection',
+      () => seen.includes('keep-alive') && serving > 0,
+      { intervalMs: 5 },
+    );
 
     const started = Date.now();
     closing = true;

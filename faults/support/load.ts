@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Buyer } from './scenario';
-import { sleep } from './scenario';
+import { sleep } from '../../test-support/eventually';
 
 /** The fixture products (unlimited stock) of two sellers. */
 export const PRODUCTS = [

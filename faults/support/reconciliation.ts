@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { QueryTypes } from 'sequelize';
 import type { Sequelize } from 'sequelize';
 import type { Scenario } from './scenario';
-import { sleep } from './scenario';
+import { eventually } from '../../test-support/eventually';
 
 const RECONCILER = path.resolve(__dirname, '../../payment_gateway/dist/cli/reconcile.js');
 
@@ -26,23 +26,30 @@ export async function ledgerLines(scenario: Scenario): Promise<number> {
  * (nothing visible or in flight), and the ledger's line count unchanged across two polls.
  */
 export async function waitUntilSettled(scenario: Scenario, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let previous = -1;
-  let last = '';
-  for (;;) {
-    const [pending, depth, lines] = await Promise.all([
-      rows<{ n: string }>(
-        scenario.ecommerce,
-        'SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL',
-      ).then(([r]) => Number(r!.n)),
-      scenario.depth('queue'),
-      ledgerLines(scenario),
-    ]).catch((error: unknown) => [NaN, NaN, NaN, String(error)] as const);
-    if (pending === 0 && depth === 0 && lines === previous) return;
-    previous = lines;
-    last = `outbox pending ${pending}, queue depth ${depth}, ledger lines ${lines}`;
-    if (Date.now() > deadline) throw new Error(`not settled after ${timeoutMs} ms: ${last}`);
-    await sleep(1000);
+  let previousLines = -1;
+  const atRest = ([pending, depth, lines]: readonly [number, number, number, string?]) => {
+    const still = lines === previousLines;
+    previousLines = lines;
+    return pending === 0 && depth === 0 && still;
+  };
+  let settled = false;
+  const [pending, depth, lines] = await eventually(
+    () =>
+      Promise.all([
+        rows<{ n: string }>(
+          scenario.ecommerce,
+          'SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL',
+        ).then(([r]) => Number(r!.n)),
+        scenario.depth('queue'),
+        ledgerLines(scenario),
+      ]).catch((error: unknown) => [NaN, NaN, NaN, String(error)] as const),
+    (state) => (settled = atRest(state)),
+    { timeoutMs, intervalMs: 1000 },
+  );
+  if (!settled) {
+    throw new Error(
+      `not settled after ${timeoutMs} ms: outbox pending ${pending}, queue depth ${depth}, ledger lines ${lines}`,
+    );
   }
 }
 

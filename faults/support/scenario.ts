@@ -17,11 +17,10 @@ import { startEmulator } from '../../test-support/emulator';
 import type { Emulator } from '../../test-support/emulator';
 import { OwnRedis } from '../../test-support/processes';
 import { startService, stopService } from '../../test-support/service-process';
+import type { Env } from '../../test-support/test-env';
 import type { ServiceProcess } from '../../test-support/service-process';
 import { unique } from '../../test-support/unique';
 import { PostgresCluster } from './infrastructure';
-
-export type Env = Record<string, string | undefined>;
 
 export interface Buyer {
   username: string;
@@ -200,24 +199,6 @@ export async function metric(serviceUrl: string, name: string): Promise<number> 
   const text = await (await fetch(`${serviceUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.split(' ').pop()) : NaN;
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it returns true or the deadline passes (then throws, naming `what`). */
-export async function waitFor(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  intervalMs = 250,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
 }
 
 /** A duration or count from the environment (FAULT_*), for shorter runs while developing. */

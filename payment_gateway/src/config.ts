@@ -1,15 +1,14 @@
 import {
   awsSettings,
   checkPublicKey,
-  ConfigError,
+  DEVELOPMENT_DATABASE_URLS,
   devKeyPair,
   noDevelopmentEndpointInProduction,
   parseEnv,
-  readPem,
+  readPemSetting,
   requiredInProduction,
   serviceEnvFields,
 } from '@marketplace/common';
-import type { TrustProxy } from '@marketplace/common';
 import { z } from 'zod';
 
 const envSchema = z
@@ -61,71 +60,50 @@ const envSchema = z
 /** Every variable the service reads (docs and the compose file are checked against it). */
 export const ENVIRONMENT_VARIABLES = Object.keys(envSchema.shape);
 
-export interface Config {
-  nodeEnv: 'development' | 'test' | 'production';
-  host: string;
-  port: number;
-  databaseUrl: string;
-  redisUrl: string;
-  aws: { AWS_REGION: string; AWS_ENDPOINT_URL?: string | undefined };
-  sqsQueueUrl?: string | undefined;
-  jwt: { publicKey: string; issuer: string; audience: string };
-  trustProxy: TrustProxy;
-  corsOrigins: string[];
-  shutdownTimeoutMs: number;
-  pollIntervalMs: number;
-  drainConcurrency: number;
-  drainWorkersMax: number;
-  scheduleCheckIntervalMs: number;
-  bullPrefix: string;
-  currency: string;
-  logLevel: string;
-  runMode: 'all' | 'api' | 'worker';
+/** The environment validated, then shaped into the service's settings (a bad key: ConfigError). */
+const configSchema = envSchema.transform((env) => ({
+  nodeEnv: env.NODE_ENV,
+  host: env.HOST,
+  port: env.PORT,
+  databaseUrl: env.DATABASE_URL ?? DEVELOPMENT_DATABASE_URLS.payments,
+  redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  aws: awsSettings(env),
+  sqsQueueUrl: env.SQS_QUEUE_URL,
+  jwt: { publicKey: publicKey(env), issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+  trustProxy: env.TRUST_PROXY,
+  corsOrigins: env.CORS_ORIGINS,
+  shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  pollIntervalMs: env.POLL_INTERVAL_MS,
+  drainConcurrency: env.DRAIN_CONCURRENCY,
+  drainWorkersMax: env.DRAIN_WORKERS_MAX,
+  scheduleCheckIntervalMs: env.SCHEDULE_CHECK_INTERVAL_MS,
+  bullPrefix: env.BULLMQ_PREFIX,
+  currency: env.CURRENCY,
+  logLevel: env.LOG_LEVEL,
+  runMode: env.RUN_MODE,
   /** Where the dashboard page logs sellers in (ecommerce, as browsers reach it); none: no login. */
-  ecommercePublicUrl?: string | undefined;
+  ecommercePublicUrl:
+    env.ECOMMERCE_PUBLIC_URL ??
+    (env.NODE_ENV === 'production' ? undefined : 'http://127.0.0.1:8000'),
   /** The scheduled reconciliation, when RECONCILE_INTERVAL_MS is set. */
-  reconcile?: { ecommerceDatabaseUrl: string; intervalMs: number } | undefined;
+  reconcile:
+    env.RECONCILE_INTERVAL_MS && env.ECOMMERCE_DATABASE_URL
+      ? { ecommerceDatabaseUrl: env.ECOMMERCE_DATABASE_URL, intervalMs: env.RECONCILE_INTERVAL_MS }
+      : undefined,
+}));
+
+export type Config = Readonly<z.output<typeof configSchema>>;
+
+/** The configured public key (checked to parse as RSA), else the development pair's. */
+function publicKey(env: { JWT_PUBLIC_KEY?: string | undefined }): string {
+  const key = env.JWT_PUBLIC_KEY
+    ? readPemSetting('JWT_PUBLIC_KEY', env.JWT_PUBLIC_KEY)
+    : devKeyPair().publicKey;
+  checkPublicKey(key);
+  return key;
 }
 
 /** Reads and validates the environment once; throws ConfigError naming every bad variable. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
-  const env = parseEnv(envSchema, source);
-  let jwtPublicKey: string;
-  try {
-    jwtPublicKey = env.JWT_PUBLIC_KEY ? readPem(env.JWT_PUBLIC_KEY) : devKeyPair().publicKey;
-  } catch {
-    throw new ConfigError(['JWT_PUBLIC_KEY: is neither a PEM nor a readable file path']);
-  }
-  checkPublicKey(jwtPublicKey);
-  return Object.freeze({
-    nodeEnv: env.NODE_ENV,
-    host: env.HOST,
-    port: env.PORT,
-    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/payments',
-    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    aws: awsSettings(env),
-    sqsQueueUrl: env.SQS_QUEUE_URL,
-    jwt: { publicKey: jwtPublicKey, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
-    trustProxy: env.TRUST_PROXY,
-    corsOrigins: env.CORS_ORIGINS,
-    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-    pollIntervalMs: env.POLL_INTERVAL_MS,
-    drainConcurrency: env.DRAIN_CONCURRENCY,
-    drainWorkersMax: env.DRAIN_WORKERS_MAX,
-    scheduleCheckIntervalMs: env.SCHEDULE_CHECK_INTERVAL_MS,
-    bullPrefix: env.BULLMQ_PREFIX,
-    currency: env.CURRENCY,
-    logLevel: env.LOG_LEVEL,
-    runMode: env.RUN_MODE,
-    ecommercePublicUrl:
-      env.ECOMMERCE_PUBLIC_URL ??
-      (env.NODE_ENV === 'production' ? undefined : 'http://127.0.0.1:8000'),
-    reconcile:
-      env.RECONCILE_INTERVAL_MS && env.ECOMMERCE_DATABASE_URL
-        ? {
-            ecommerceDatabaseUrl: env.ECOMMERCE_DATABASE_URL,
-            intervalMs: env.RECONCILE_INTERVAL_MS,
-          }
-        : undefined,
-  });
+  return parseEnv(configSchema, source);
 }

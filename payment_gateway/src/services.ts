@@ -1,18 +1,20 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { transactionRunner } from '@marketplace/common';
-import type { Logger } from '@marketplace/common';
+import { createSqsClient, transactionRunner } from '@marketplace/common';
+import type { Logger, NamedShutdownStep } from '@marketplace/common';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { Config } from './config';
+import { prepareDatabase } from './data/database';
 import { LedgerRepository } from './data/ledger-repository';
 import { LedgerUseCases } from './domain/ledger-use-cases';
 import { DrainHeartbeat } from './messaging/drain-heartbeat';
 import { DrainScheduler } from './messaging/drain-scheduler';
 import { LedgerFeed } from './messaging/ledger-feed';
 import { QueueLocator } from './messaging/queue-locator';
+import { failFastRedis } from './messaging/recurring-job';
 import { SqsDrain } from './messaging/sqs-drain';
 import { DEFAULT_DRAIN_OPTIONS } from './messaging/sqs-drain';
-import type { DrainOptions } from './messaging/sqs-drain';
+import type { TunableDrainOptions } from './messaging/sqs-drain';
 import { createMetrics } from './metrics';
 import type { Metrics } from './metrics';
 import { ReconcileScheduler } from './reconciliation/reconcile-scheduler';
@@ -23,6 +25,7 @@ export interface Services {
   config: Config;
   logger: Logger;
   sequelize: Sequelize;
+  /** Fail-fast (no offline queue): readiness, the heartbeat and the BullMQ queues. */
   redis: Redis;
   sqs: SQSClient;
   metrics: Metrics;
@@ -37,25 +40,28 @@ export interface Services {
   reconciliation?: ReconcileScheduler | undefined;
 }
 
-export function createServices(deps: {
-  config: Config;
-  logger: Logger;
-  sequelize: Sequelize;
-  redis: Redis;
-  sqs: SQSClient;
-  drainOptions?: Partial<DrainOptions>;
-}): Services {
-  const { config, logger, sequelize, sqs } = deps;
+/**
+ * Opens what the service depends on and wires it: the database (created and migrated when
+ * needed), Redis, SQS. The one start-up path: main.ts and the tests both come through here.
+ */
+export async function openServices(
+  config: Config,
+  logger: Logger,
+  options: { drainOptions?: Partial<TunableDrainOptions> } = {},
+): Promise<Services> {
+  const sequelize = await prepareDatabase(config.databaseUrl, logger);
+  const redis = failFastRedis(config.redisUrl);
+  const sqs = createSqsClient(config.aws);
   const queues = new QueueLocator(sqs, config.sqsQueueUrl);
   const drainOptions = {
     ...DEFAULT_DRAIN_OPTIONS,
     currency: config.currency,
     concurrency: config.drainConcurrency,
-    ...deps.drainOptions,
+    ...options.drainOptions,
   };
   // Stalled: no run has finished for 3 poll intervals plus the longest a run may take.
   const heartbeat = new DrainHeartbeat(
-    deps.redis,
+    redis,
     config.bullPrefix,
     3 * config.pollIntervalMs + drainOptions.budgetMs,
   );
@@ -70,7 +76,7 @@ export function createServices(deps: {
     config,
     logger,
     sequelize,
-    redis: deps.redis,
+    redis,
     sqs,
     metrics,
     queues,
@@ -79,6 +85,7 @@ export function createServices(deps: {
     drain: new SqsDrain(sqs, queues, ledger, metrics, logger, drainOptions),
     heartbeat,
     scheduler: new DrainScheduler({
+      connection: redis,
       redisUrl: config.redisUrl,
       pollIntervalMs: config.pollIntervalMs,
       maxParallelRuns: config.drainWorkersMax,
@@ -91,6 +98,7 @@ export function createServices(deps: {
     reconciliation:
       config.reconcile && config.runMode !== 'api'
         ? new ReconcileScheduler({
+            connection: redis,
             redisUrl: config.redisUrl,
             intervalMs: config.reconcile.intervalMs,
             prefix: config.bullPrefix,
@@ -104,4 +112,46 @@ export function createServices(deps: {
           })
         : undefined,
   };
+}
+
+/**
+ * The drain (and the reconciliation, when configured) in this process: each schedule put in
+ * Redis and kept there, and a worker that takes its runs. Resolves once the workers are
+ * connected; fails when Redis does not answer in time.
+ */
+export async function startJobs(services: Services): Promise<void> {
+  const { config, logger, scheduler, reconciliation } = services;
+  await scheduler.schedule();
+  scheduler.watch();
+  await scheduler.startWorker(services.drain);
+  logger.info({ every_ms: config.pollIntervalMs }, 'drain worker started');
+  if (reconciliation) {
+    await reconciliation.schedule();
+    reconciliation.watch();
+    await reconciliation.startWorker();
+    logger.info({ every_ms: config.reconcile?.intervalMs }, 'reconciliation scheduled');
+  }
+}
+
+/**
+ * How the service stops, in order: stop serving (`stopServing`, the HTTP server) and taking
+ * jobs, let the running request and drain finish, then close the clients. For onShutdown in
+ * main.ts; the tests close their services with the same steps.
+ */
+export function shutdownSteps(
+  services: Services,
+  stopServing: () => Promise<void> = () => Promise.resolve(),
+): NamedShutdownStep[] {
+  const { feed, scheduler, reconciliation, sequelize, redis, sqs } = services;
+  return [
+    // Live streams never finish by themselves: end them so the server can close.
+    { name: 'live revenue streams', run: () => feed.stop() },
+    {
+      name: 'http server, drain and reconciliation workers',
+      run: () => Promise.all([stopServing(), scheduler.close(), reconciliation?.close()]),
+    },
+    { name: 'postgres pool', run: () => sequelize.close(), closesConnection: true },
+    { name: 'redis', run: () => redis.quit(), closesConnection: true },
+    { name: 'sqs client', run: () => sqs.destroy(), closesConnection: true },
+  ];
 }

@@ -18,8 +18,8 @@ import { startTestGateway } from './support/test-app';
 import type { TestGateway } from './support/test-app';
 
 let gw: TestGateway;
-beforeAll(() => {
-  gw = startTestGateway();
+beforeAll(async () => {
+  gw = await startTestGateway();
 });
 afterAll(async () => {
   await request(gw.app).get('/health').expect(200);

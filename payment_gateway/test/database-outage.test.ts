@@ -15,7 +15,7 @@ beforeAll(async () => {
   const messaging = await ownMessaging();
   const unreachable = new URL(process.env.TEST_PAYMENTS_DATABASE_URL!);
   unreachable.host = `127.0.0.1:${await freePort()}`;
-  gw = startTestGateway({
+  gw = await startTestGateway({
     queueUrl: messaging.queueUrl,
     env: { DATABASE_URL: unreachable.toString() },
   });

@@ -4,9 +4,11 @@ import type { MessagingResources } from '@marketplace/common';
 import request from 'supertest';
 import { OutageProxy } from '../../test-support/outage-proxy';
 import { OwnRedis } from '../../test-support/processes';
-import { unique } from '../../test-support/unique';
+import { testBullPrefix } from '../../test-support/bullmq';
+import { eventually, sleep } from '../../test-support/eventually';
 import { createApp } from '../src/app';
 import { DrainScheduler } from '../src/messaging/drain-scheduler';
+import { startJobs } from '../src/services';
 import { publish, purchaseEvent, sendEvents, tokenFor, watchReceives } from './support/events';
 import { ownMessaging, startTestGateway } from './support/test-app';
 import type { TestGateway } from './support/test-app';
@@ -32,30 +34,14 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((gw) => gw.close()));
 });
 
-function gateway(options: Parameters<typeof startTestGateway>[0] = {}): TestGateway {
-  const gw = startTestGateway({
+async function gateway(options: Parameters<typeof startTestGateway>[0] = {}): Promise<TestGateway> {
+  const gw = await startTestGateway({
     queueUrl: messaging.queueUrl,
     ...options,
     env: { REDIS_URL: redis.url, SCHEDULE_CHECK_INTERVAL_MS: '300', ...options.env },
   });
   running.push(gw);
   return gw;
-}
-
-async function startWorker(gw: TestGateway): Promise<void> {
-  await gw.services.scheduler.schedule();
-  gw.services.scheduler.watch();
-  gw.services.scheduler.startWorker(gw.services.drain);
-}
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await read();
-  }
-  return value;
 }
 
 const revenueOf = async (gw: TestGateway, sellerId: string) =>
@@ -70,14 +56,14 @@ async function bookedWithin(gw: TestGateway, ms: number): Promise<boolean> {
   const revenue = await eventually(
     () => revenueOf(gw, seller),
     (r) => r.total_received === 4321,
-    ms,
+    { timeoutMs: ms },
   );
   return revenue.total_received === 4321;
 }
 
 test('when Redis is flushed while the worker runs, then the schedule is restored and sales keep being booked', async () => {
-  const gw = gateway();
-  await startWorker(gw);
+  const gw = await gateway();
+  await startJobs(gw.services);
   expect(await bookedWithin(gw, 5000)).toBe(true);
 
   await redis.flushAll();
@@ -91,8 +77,8 @@ test('when Redis is flushed while the worker runs, then the schedule is restored
 });
 
 test('when Redis restarts empty while the worker runs, then sales keep being booked', async () => {
-  const gw = gateway();
-  await startWorker(gw);
+  const gw = await gateway();
+  await startJobs(gw.services);
   expect(await bookedWithin(gw, 5000)).toBe(true);
 
   await redis.restart();
@@ -103,9 +89,12 @@ test('when Redis restarts empty while the worker runs, then sales keep being boo
 
 test('when no drain finishes for 3 poll intervals plus the budget, then the worker is not ready and the age gauge shows it', async () => {
   // Poll every 200 ms, budget 500 ms: stalled after 1.1 s.
-  const gw = gateway({ drainOptions: { budgetMs: 500 }, bullPrefix: unique('stalled') });
+  const gw = await gateway({
+    drainOptions: { budgetMs: 500 },
+    bullPrefix: testBullPrefix('stalled'),
+  });
   const worker = createApp(gw.services, { drains: true });
-  await new Promise((resolve) => setTimeout(resolve, 1500)); // nothing scheduled: no drains
+  await sleep(1500); // nothing scheduled: no drains
 
   const stalled = await request(worker).get('/ready').expect(503);
   expect(stalled.body.checks).toEqual({ postgres: 'ok', redis: 'ok', sqs: 'ok', drain: 'failing' });
@@ -113,7 +102,7 @@ test('when no drain finishes for 3 poll intervals plus the budget, then the work
   const age = Number(/drain_last_success_age_seconds ([\d.]+)/.exec(metrics.text)?.[1]);
   expect(age).toBeGreaterThan(1.1);
 
-  await startWorker(gw);
+  await startJobs(gw.services);
   const ready = await eventually(
     () => request(worker).get('/ready'),
     (r) => r.status === 200,
@@ -122,7 +111,7 @@ test('when no drain finishes for 3 poll intervals plus the budget, then the work
 });
 
 test('when a process serves only the API, then its readiness has no drain check', async () => {
-  const gw = gateway();
+  const gw = await gateway();
   const res = await request(createApp(gw.services, { drains: false }))
     .get('/ready')
     .expect(200);
@@ -130,8 +119,10 @@ test('when a process serves only the API, then its readiness has no drain check'
 });
 
 test('when three processes assert the schedule at once, again and again, then there is one schedule and one next run', async () => {
-  const prefix = unique('many');
-  const schedulers = [0, 1, 2].map(() => gateway({ bullPrefix: prefix }).services.scheduler);
+  const prefix = testBullPrefix('many');
+  const schedulers = (await Promise.all([0, 1, 2].map(() => gateway({ bullPrefix: prefix })))).map(
+    (gw) => gw.services.scheduler,
+  );
   await Promise.all(schedulers.map((s) => s.schedule()));
   await redis.flushAll();
   const restored = await Promise.all(
@@ -148,7 +139,7 @@ test('when three processes assert the schedule at once, again and again, then th
 });
 
 test('when provisioned, then the queue and its DLQ keep messages 14 days (the SQS maximum)', async () => {
-  const gw = gateway();
+  const gw = await gateway();
   for (const url of [messaging.queueUrl, messaging.dlqUrl]) {
     const out = await gw.services.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['MessageRetentionPeriod'] }),
@@ -158,7 +149,7 @@ test('when provisioned, then the queue and its DLQ keep messages 14 days (the SQ
 });
 
 test('when a pooled connection runs a query, then statement and idle-in-transaction timeouts bound it', async () => {
-  const gw = gateway();
+  const gw = await gateway();
   const [rows] = await gw.services.sequelize.query(
     "SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle",
   );
@@ -197,7 +188,7 @@ async function ledgerBehindProxy(): Promise<{ proxy: OutageProxy; throughProxy: 
 test('when the ledger database is down, then the drain receives nothing (no sale heads for the DLQ) and books everything once it is back', async () => {
   const { proxy, throughProxy } = await ledgerBehindProxy();
   try {
-    const gw = gateway({ env: { DATABASE_URL: throughProxy.toString() } });
+    const gw = await gateway({ env: { DATABASE_URL: throughProxy.toString() } });
     const seller = randomUUID();
     await publish(messaging.topicArn, purchaseEvent({ [seller]: 900 }));
 
@@ -206,7 +197,7 @@ test('when the ledger database is down, then the drain receives nothing (no sale
     const runs = [];
     for (let i = 0; i < 8; i++) {
       runs.push(await gw.services.drain.run());
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
     }
     expect(runs.every((r) => r.held === true && r.received === 0)).toBe(true);
     expect(await receiveCountsAndDepths(gw)).toEqual({ visible: 1, inFlight: 0, dlq: 0 });
@@ -226,11 +217,13 @@ test('when the ledger database is down, then the drain receives nothing (no sale
 });
 
 test('when a backlog keeps a drain going, then a second worker process drains at the same time', async () => {
-  const prefix = unique('parallel');
+  const prefix = testBullPrefix('parallel');
   // One loop each, and a slow SQS (100 ms a receive), so 200 messages take a run ~2 s: longer
   // than the 200 ms poll interval, during which the next job must start on the idle worker.
-  const workers = [0, 1].map(() =>
-    gateway({ bullPrefix: prefix, env: { DRAIN_CONCURRENCY: '1', DRAIN_WORKERS_MAX: '2' } }),
+  const workers = await Promise.all(
+    [0, 1].map(() =>
+      gateway({ bullPrefix: prefix, env: { DRAIN_CONCURRENCY: '1', DRAIN_WORKERS_MAX: '2' } }),
+    ),
   );
   const seller = randomUUID();
   await sendEvents(
@@ -240,23 +233,20 @@ test('when a backlog keeps a drain going, then a second worker process drains at
   );
   const runs: { worker: number; from: number; to: number; received: number }[] = [];
   for (const [index, gw] of workers.entries()) {
-    watchReceives(gw.services.sqs, () => new Promise((resolve) => setTimeout(resolve, 100)));
+    watchReceives(gw.services.sqs, () => sleep(100));
     await gw.services.scheduler.schedule();
     let from = 0;
-    const worker = gw.services.scheduler.startWorker(gw.services.drain);
-    worker.on('active', () => (from = Date.now()));
-    worker.on('completed', (_job, result) =>
-      runs.push({ worker: index, from, to: Date.now(), received: result.received }),
-    );
+    await gw.services.scheduler.startWorker(gw.services.drain, (worker) => {
+      worker.on('active', () => (from = Date.now()));
+      worker.on('completed', (_job, result) =>
+        runs.push({ worker: index, from, to: Date.now(), received: result.received }),
+      );
+    });
   }
 
   // Until the runs that drained it have finished (the last one ends on an empty receive).
   const received = () => runs.reduce((sum, r) => sum + r.received, 0);
-  await eventually(
-    () => Promise.resolve(received()),
-    (n) => n >= 200,
-    20_000,
-  );
+  await eventually(received, (n) => n >= 200, { timeoutMs: 20_000 });
 
   expect(await revenueOf(workers[0]!, seller)).toMatchObject({ total_received: 2000 });
   const draining = runs.filter((r) => r.received > 0);
@@ -272,7 +262,9 @@ test('when a backlog keeps a drain going, then a second worker process drains at
 test('when the ledger database fails while several loops hold batches, then no run receives until it answers and everything is booked once it is back', async () => {
   const { proxy, throughProxy } = await ledgerBehindProxy();
   try {
-    const gw = gateway({ env: { DATABASE_URL: throughProxy.toString(), DRAIN_CONCURRENCY: '4' } });
+    const gw = await gateway({
+      env: { DATABASE_URL: throughProxy.toString(), DRAIN_CONCURRENCY: '4' },
+    });
     // Failed batches come back after this, rather than SQS's 60 s.
     await gw.services.sqs.send(
       new SetQueueAttributesCommand({
@@ -307,7 +299,7 @@ test('when the ledger database fails while several loops hold batches, then no r
         return revenueOf(gw, seller);
       },
       (r) => r.total_received === 700,
-      20_000,
+      { timeoutMs: 20_000 },
     );
     expect(revenue).toMatchObject({ total_received: 700, purchases_count: 100 });
     expect(await receiveCountsAndDepths(gw)).toEqual({ visible: 0, inFlight: 0, dlq: 0 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { MessagingResources } from '@marketplace/common';
 import request from 'supertest';
+import { eventually, sleep } from '../../test-support/eventually';
 import { redrive } from '../src/messaging/redrive';
 import {
   cancellationOf,
@@ -21,7 +22,7 @@ let messaging: MessagingResources;
 let gw: TestGateway;
 beforeEach(async () => {
   messaging = await ownMessaging();
-  gw = startTestGateway({ queueUrl: messaging.queueUrl });
+  gw = await startTestGateway({ queueUrl: messaging.queueUrl });
 });
 afterEach(() => gw.close());
 
@@ -129,15 +130,14 @@ test('when the job scheduler runs, then published events are booked without call
   await gw.services.scheduler.schedule();
   await gw.services.scheduler.schedule(); // a second instance starting: still one schedule
   expect(await gw.services.scheduler.queue.getJobSchedulers()).toHaveLength(1);
-  gw.services.scheduler.startWorker(gw.services.drain);
+  await gw.services.scheduler.startWorker(gw.services.drain);
   const seller = randomUUID();
   await publish(messaging.topicArn, purchaseEvent({ [seller]: 1234 }));
-  const deadline = Date.now() + 5000;
-  let revenue = await revenueOf(seller);
-  while (revenue.total_received === 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    revenue = await revenueOf(seller);
-  }
+  const revenue = await eventually(
+    () => revenueOf(seller),
+    (r) => r.total_received > 0,
+    { timeoutMs: 5000 },
+  );
   expect(revenue).toMatchObject({ total_received: 1234, purchases_count: 1 });
 });
 
@@ -167,7 +167,7 @@ test('when an event is in another currency, then it is not booked', async () => 
 });
 
 test('when the worker is closed mid-drain, then the drain ends after its batch instead of using its budget', async () => {
-  const slow = startTestGateway({
+  const slow = await startTestGateway({
     queueUrl: messaging.queueUrl,
     drainOptions: { budgetMs: 15_000, waitTimeSeconds: 1 },
   });
@@ -180,7 +180,7 @@ test('when the worker is closed mid-drain, then the drain ends after its batch i
     );
     const started = Date.now();
     const running = slow.services.drain.run();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     slow.services.drain.stop();
     const result = await running;
     clearInterval(feeding);
@@ -209,7 +209,7 @@ function eventsForThreeSellers(count: number) {
 }
 
 test('when a run has DRAIN_CONCURRENCY loops, then that many receives are in flight and every message is booked once and deleted', async () => {
-  const concurrent = startTestGateway({
+  const concurrent = await startTestGateway({
     queueUrl: messaging.queueUrl,
     env: { DRAIN_CONCURRENCY: '4' },
   });
@@ -294,16 +294,18 @@ test('when a booking deadlocks with another transaction, then the drain books th
     await insert(second);
     const running = gw.services.drain.run();
     // The drain inserts `first`, then waits for `second`...
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
-      const [rows] = await sequelize.query(
-        `SELECT 1 FROM pg_stat_activity
-         WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO ledger_entries%'
-           AND pid <> pg_backend_pid()`,
-      );
-      if (rows.length > 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually(
+      async () =>
+        (
+          await sequelize.query(
+            `SELECT 1 FROM pg_stat_activity
+             WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO ledger_entries%'
+               AND pid <> pg_backend_pid()`,
+          )
+        )[0].length,
+      (waiting) => waiting > 0,
+      { timeoutMs: 5000, intervalMs: 20 },
+    );
     await insert(first); // ...and this waits for `first`: a deadlock
     await other.commit();
     expect(await running).toEqual({ received: 1, booked: 0, duplicates: 2, invalid: 0 });
@@ -325,7 +327,7 @@ test('when a booking deadlocks with another transaction, then the drain books th
 });
 
 test('when the queue has a backlog, then a loop books up to three full receives in one transaction before deleting them', async () => {
-  const single = startTestGateway({
+  const single = await startTestGateway({
     queueUrl: messaging.queueUrl,
     env: { DRAIN_CONCURRENCY: '1' },
   });

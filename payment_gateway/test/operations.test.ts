@@ -11,7 +11,7 @@ import { problem } from '../../test-support/problem';
 let gw: TestGateway;
 beforeAll(async () => {
   const messaging = await ownMessaging();
-  gw = startTestGateway({ queueUrl: messaging.queueUrl });
+  gw = await startTestGateway({ queueUrl: messaging.queueUrl });
 });
 afterAll(() => gw.close());
 
@@ -26,7 +26,7 @@ describe('operations endpoints', () => {
   });
 
   test('when the queue does not exist, then not ready (503)', async () => {
-    const broken = startTestGateway({ queueUrl: 'http://127.0.0.1:1/000000000000/missing' });
+    const broken = await startTestGateway({ queueUrl: 'http://127.0.0.1:1/000000000000/missing' });
     try {
       const res = await request(broken.app).get('/ready').expect(503);
       expect(res.body.checks).toEqual({ postgres: 'ok', redis: 'ok', sqs: 'failing' });

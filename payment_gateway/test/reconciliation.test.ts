@@ -11,15 +11,19 @@ import { OutboxRepository } from '../../ecommerce/src/data/outbox-repository';
 import { ProductRepository } from '../../ecommerce/src/data/product-repository';
 import { PurchaseRepository } from '../../ecommerce/src/data/purchase-repository';
 import { PurchaseUseCases } from '../../ecommerce/src/domain/purchase-use-cases';
+import { obliterateQueues, testBullPrefix } from '../../test-support/bullmq';
 import { recreateDatabase, testDatabaseUrl } from '../../test-support/database';
+import { eventually } from '../../test-support/eventually';
 import { captureLogs } from '../../test-support/log-capture';
 import { unique } from '../../test-support/unique';
 import { loadConfig } from '../src/config';
 import { prepareDatabase as preparePayments } from '../src/data/database';
 import { LedgerRepository } from '../src/data/ledger-repository';
 import { LedgerUseCases } from '../src/domain/ledger-use-cases';
+import { failFastRedis } from '../src/messaging/recurring-job';
 import { ReadOnlySnapshot } from '../src/reconciliation/read-only-snapshot';
 import {
+  RECONCILE_QUEUE_NAME,
   RECONCILE_SCHEDULER_ID,
   ReconcileScheduler,
 } from '../src/reconciliation/reconcile-scheduler';
@@ -540,10 +544,14 @@ describe('the scheduled job', () => {
     await book(randomUUID(), randomUUID(), 'order_placed', 1, ownDay()); // at least one drift line
     const { lines: logs, destination } = captureLogs();
     const registry = new Registry();
+    const redisUrl = process.env.TEST_PAYMENTS_REDIS_URL!;
+    const connection = failFastRedis(redisUrl);
+    const prefix = testBullPrefix('reconcile');
     const scheduler = new ReconcileScheduler({
-      redisUrl: process.env.TEST_PAYMENTS_REDIS_URL!,
+      connection,
+      redisUrl,
       intervalMs: 1000,
-      prefix: unique('test-reconcile'),
+      prefix,
       reconciler,
       logger: createLogger({ name: 'payment_gateway', level: 'info' }, destination),
       registry,
@@ -555,11 +563,8 @@ describe('the scheduled job', () => {
       ).toContain('reconciliation_last_run_timestamp_seconds 0');
       await scheduler.schedule();
       scheduler.watch();
-      scheduler.startWorker();
-      const deadline = Date.now() + 20_000;
-      while (!(await scheduler.lastRun()) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      await scheduler.startWorker();
+      await eventually(() => scheduler.lastRun(), Boolean, { timeoutMs: 20_000 });
       const expected = await reconciler.run();
       const run = (await scheduler.lastRun())!;
       expect(run).toMatchObject({
@@ -592,8 +597,9 @@ describe('the scheduled job', () => {
         every: 1000,
       });
     } finally {
-      await scheduler.queue.obliterate({ force: true });
       await scheduler.close();
+      await obliterateQueues(connection, prefix, [RECONCILE_QUEUE_NAME]);
+      await connection.quit();
     }
   });
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createHttpServer } from '@marketplace/common';
 import request from 'supertest';
+import { waitFor } from '../../test-support/eventually';
 import { openEventStream } from '../../test-support/sse';
 import type { EventStream } from '../../test-support/sse';
 import { cancellationOf, purchaseEvent, tokenFor } from './support/events';
@@ -16,7 +17,7 @@ const streams: EventStream[] = [];
 beforeAll(async () => {
   gateways = await Promise.all(
     [0, 1].map(async () => {
-      const gw = startTestGateway();
+      const gw = await startTestGateway();
       await gw.services.feed.start();
       const server = createHttpServer(gw.app);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -47,13 +48,9 @@ async function follow(
   return stream;
 }
 
-async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Waits (3 s unless given) for what the stream has received to satisfy `condition`. */
+const until = (condition: () => boolean, timeoutMs = 3000) =>
+  waitFor('the stream', condition, { timeoutMs, intervalMs: 20 });
 
 type StreamedLine = Record<string, unknown> & { id?: string | undefined };
 
@@ -192,7 +189,7 @@ describe('GET /revenue/:seller_id/stream', () => {
   });
 
   test('when the service stops, then open streams end (so it can close)', async () => {
-    const gw = startTestGateway();
+    const gw = await startTestGateway();
     await gw.services.feed.start();
     const server = createHttpServer(gw.app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

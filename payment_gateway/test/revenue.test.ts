@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import request from 'supertest';
+import { eventually } from '../../test-support/eventually';
 import { LedgerRepository } from '../src/data/ledger-repository';
 import { entriesOf } from '../src/domain/ledger-use-cases';
 import type { DateRange } from '../src/data/ledger-repository';
@@ -10,8 +11,8 @@ import type { TestGateway } from './support/test-app';
 import { problem } from '../../test-support/problem';
 
 let gw: TestGateway;
-beforeAll(() => {
-  gw = startTestGateway();
+beforeAll(async () => {
+  gw = await startTestGateway();
 });
 afterAll(() => gw.close());
 
@@ -295,9 +296,7 @@ describe('totals from the daily totals table', () => {
       );
       return (rows[0] as { n: number }).n;
     };
-    for (let tries = 0; (await waiting()) < 2 && tries < 100; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually(waiting, (n) => n >= 2, { timeoutMs: 2000, intervalMs: 20 });
     await holder.rollback();
     const booked = await Promise.all(bookings);
     expect(booked.reduce((sum, n) => sum + n, 0)).toBe(41);

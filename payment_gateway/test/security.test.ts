@@ -8,8 +8,8 @@ import type { TestGateway } from './support/test-app';
 import { problem } from '../../test-support/problem';
 
 let gw: TestGateway;
-beforeAll(() => {
-  gw = startTestGateway();
+beforeAll(async () => {
+  gw = await startTestGateway();
 });
 afterAll(() => gw.close());
 
@@ -105,7 +105,7 @@ describe('malformed paths, headers and CORS', () => {
   });
 
   test('when CORS_ORIGINS lists the origin, then /revenue may be read from it', async () => {
-    const open = startTestGateway({ env: { CORS_ORIGINS: 'https://sellers.example' } });
+    const open = await startTestGateway({ env: { CORS_ORIGINS: 'https://sellers.example' } });
     try {
       const res = await request(open.app)
         .get(`/revenue/${randomUUID()}`)

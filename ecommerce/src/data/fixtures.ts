@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { roleSchema } from '@marketplace/common';
 import bcrypt from 'bcrypt';
 import type { Sequelize } from 'sequelize';
 import { z } from 'zod';
@@ -24,7 +25,7 @@ const usersFile = z.array(
     username: z.string().min(1),
     email: z.email(),
     password: z.string().min(8),
-    role: z.enum(['customer', 'seller', 'admin']),
+    role: roleSchema,
     seller_id: z.uuid().nullable(),
   }),
 );

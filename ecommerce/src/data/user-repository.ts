@@ -1,8 +1,7 @@
+import type { Role } from '@marketplace/common';
 import type { Sequelize } from 'sequelize';
 import type { Transaction } from './database';
 import { selectRows, writeRows } from './database';
-
-export type Role = 'customer' | 'seller' | 'admin';
 
 export interface User {
   id: string;

@@ -16,9 +16,11 @@ export interface RelayOptions {
   maxBackoffMs: number;
 }
 
-export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
+/** What configuration does not set (the retention comes from OUTBOX_RETENTION_DAYS). */
+export type TunableRelayOptions = Omit<RelayOptions, 'retentionDays'>;
+
+export const DEFAULT_RELAY_OPTIONS: TunableRelayOptions = {
   sweepIntervalMs: 1000,
-  retentionDays: 7,
   pruneIntervalMs: 3_600_000,
   leaseSeconds: 30,
   batchesInFlight: 10,
@@ -46,7 +48,7 @@ export class OutboxRelay {
     private readonly publisher: SnsPublisher,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
-    options: Partial<RelayOptions> = {},
+    options: Pick<RelayOptions, 'retentionDays'> & Partial<TunableRelayOptions>,
   ) {
     this.options = { ...DEFAULT_RELAY_OPTIONS, ...options };
   }

@@ -1,5 +1,11 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, parseEnv, requiredInProduction, serviceEnvFields } from '@marketplace/common';
+import {
+  ConfigError,
+  DEVELOPMENT_DATABASE_URLS,
+  parseEnv,
+  requiredInProduction,
+  serviceEnvFields,
+} from '@marketplace/common';
 import { z } from 'zod';
 import { DEFAULT_GRACE_SECONDS, Reconciler } from '../reconciliation/reconciler';
 import { reportJson, reportText } from '../reconciliation/report-format';
@@ -71,8 +77,8 @@ async function main(): Promise<number> {
   }
   const env = parseEnv(envSchema, process.env);
   const reconciler = new Reconciler({
-    sales: env.ECOMMERCE_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ecommerce',
-    ledger: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/payments',
+    sales: env.ECOMMERCE_DATABASE_URL ?? DEVELOPMENT_DATABASE_URLS.ecommerce,
+    ledger: env.DATABASE_URL ?? DEVELOPMENT_DATABASE_URLS.payments,
   });
   const graceSeconds = options['grace-seconds'];
   const report = await reconciler.run({

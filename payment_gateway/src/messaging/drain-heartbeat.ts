@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
 
+/** Where the drain's last finish is kept, under the deployment's BULLMQ_PREFIX. */
+export const heartbeatKey = (prefix: string) => `${prefix}:drain:last-finished-at`;
+
 /**
  * When a drain run last finished. Kept in memory (this process) and in Redis (any process),
  * so an idle worker of several is not taken for a stalled one, and a Redis that lost its data
@@ -19,7 +22,7 @@ export class DrainHeartbeat {
   ) {
     // A process that just started has not had the chance to drain yet: age counts from here.
     this.lastFinishedAt = this.now();
-    this.key = `${prefix}:drain:last-finished-at`;
+    this.key = heartbeatKey(prefix);
   }
 
   /** A drain run finished (with or without messages). */

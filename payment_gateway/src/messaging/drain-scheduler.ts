@@ -1,4 +1,5 @@
 import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from '@marketplace/common';
 import type { Metrics } from '../metrics';
 import type { DrainHeartbeat } from './drain-heartbeat';
@@ -30,6 +31,8 @@ export class DrainScheduler {
 
   constructor(
     private readonly options: {
+      /** The queue's fail-fast connection (the worker opens its own from `redisUrl`). */
+      connection: Redis;
       redisUrl: string;
       pollIntervalMs: number;
       /** Drains at once across all processes (DRAIN_WORKERS_MAX). */
@@ -46,6 +49,7 @@ export class DrainScheduler {
       schedulerId: DRAIN_SCHEDULER_ID,
       everyMs: options.pollIntervalMs,
       maxParallelRuns: options.maxParallelRuns,
+      connection: options.connection,
       redisUrl: options.redisUrl,
       prefix: options.prefix,
       scheduleCheckIntervalMs: options.scheduleCheckIntervalMs,
@@ -71,24 +75,33 @@ export class DrainScheduler {
     return this.job.ensureScheduled(reason);
   }
 
-  startWorker(drain: SqsDrain): Worker {
+  /**
+   * Starts this process's drain worker; resolves once it is connected. `listen` may add
+   * listeners of its own before the first run can start.
+   */
+  startWorker(
+    drain: SqsDrain,
+    listen: (worker: Worker<unknown, DrainResult>) => void = () => undefined,
+  ): Promise<Worker<unknown, DrainResult>> {
     this.drain = drain;
     const { logger, metrics, heartbeat } = this.options;
-    const worker = this.job.startWorker(() => drain.run(), {
-      lockDuration: LOCK_DURATION_MS,
-      stalledInterval: STALLED_CHECK_INTERVAL_MS,
-    });
-    worker.on('completed', (job, result) => {
-      // A run held back by an unreachable ledger database drained nothing: not a success.
-      metrics.drainRuns.inc({ outcome: result.held ? 'held' : 'completed' });
-      if (!result.held) void heartbeat.record();
-      if (result.received > 0) logger.info({ job_id: job.id, ...result }, 'drain finished');
-    });
-    worker.on('failed', (job, error) => {
-      metrics.drainRuns.inc({ outcome: 'failed' });
-      logger.error({ job_id: job?.id, err: error }, 'drain failed; messages stay queued');
-    });
-    return worker;
+    return this.job.startWorker(
+      () => drain.run(),
+      { lockDuration: LOCK_DURATION_MS, stalledInterval: STALLED_CHECK_INTERVAL_MS },
+      (worker) => {
+        worker.on('completed', (job, result) => {
+          // A run held back by an unreachable ledger database drained nothing: not a success.
+          metrics.drainRuns.inc({ outcome: result.held ? 'held' : 'completed' });
+          if (!result.held) void heartbeat.record();
+          if (result.received > 0) logger.info({ job_id: job.id, ...result }, 'drain finished');
+        });
+        worker.on('failed', (job, error) => {
+          metrics.drainRuns.inc({ outcome: 'failed' });
+          logger.error({ job_id: job?.id, err: error }, 'drain failed; messages stay queued');
+        });
+        listen(worker);
+      },
+    );
   }
 
   /** Stops taking jobs, waits for the running drain, then closes the queue and connections. */

@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { QUEUE_NAME } from '@marketplace/common';
+import { QUEUE_NAME, required } from '@marketplace/common';
 
 /**
  * Finds the queue (configured URL, else by name) and its dead-letter queue (from the queue's
@@ -48,9 +48,4 @@ export class QueueLocator {
     });
     return pending;
   }
-}
-
-function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`SQS returned no ${what}`);
-  return value;
 }

@@ -1,11 +1,23 @@
 import { Queue, Worker } from 'bullmq';
-import type { WorkerOptions } from 'bullmq';
+import type { ConnectionOptions, WorkerOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '@marketplace/common';
 
-/** ioredis connections for BullMQ: workers block, so commands must not give up retrying. */
-export function bullConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+/**
+ * Redis as BullMQ's production guide sets it up, in two kinds of connection. This one serves
+ * the queues, readiness pings and the drain heartbeat: with no offline queue, a command while
+ * Redis is away fails at once instead of holding a request, a scrape or a schedule check.
+ */
+export function failFastRedis(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+}
+
+/**
+ * A worker's (BullMQ opens it, and a duplicate for its blocking fetch, and closes both): its
+ * commands wait for Redis to come back, however long it takes.
+ */
+function workerConnection(url: string): ConnectionOptions {
+  return { url, maxRetriesPerRequest: null };
 }
 
 export interface RecurringJobOptions {
@@ -18,6 +30,9 @@ export interface RecurringJobOptions {
    * runs one at a time, so more than one needs as many processes.
    */
   maxParallelRuns?: number;
+  /** The queue's connection (a fail-fast one, shared with the process's other Redis calls). */
+  connection: Redis;
+  /** Where the worker opens connections of its own (ones that wait for Redis). */
   redisUrl: string;
   /** Key prefix in Redis (BULLMQ_PREFIX); tests use their own so they never share a queue. */
   prefix: string;
@@ -44,20 +59,19 @@ export interface RecurringJobOptions {
  * a failover, a FLUSHALL) loses it and the job would never run again. `watch()` puts it back:
  * on every (re)connection, and by a cheap check every interval (a FLUSHALL drops it without
  * any reconnection).
+ *
+ * The queue's connection is the caller's and stays open at `close()`; the worker's are its own.
  */
 export class RecurringJob<Result> {
   readonly queue: Queue;
   private worker: Worker | undefined;
-  private readonly connections: Redis[] = [];
-  private readonly queueConnection: Redis;
   private watchTimer: NodeJS.Timeout | undefined;
   private checking = false;
   private readonly onReconnect = () => void this.ensureScheduled('reconnected');
 
   constructor(private readonly options: RecurringJobOptions) {
-    this.queueConnection = this.connect();
     this.queue = new Queue(options.queueName, {
-      connection: this.queueConnection,
+      connection: options.connection,
       prefix: options.prefix,
     });
     this.queue.on('error', (error) =>
@@ -65,13 +79,10 @@ export class RecurringJob<Result> {
     );
   }
 
-  private connect(): Redis {
-    const connection = bullConnection(this.options.redisUrl);
-    this.connections.push(connection);
-    return connection;
-  }
-
-  /** Creates (or keeps) the schedule; fails after `timeoutMs` rather than waiting forever. */
+  /**
+   * Waits for Redis, then creates (or keeps) the schedule; fails after `timeoutMs` rather than
+   * waiting forever.
+   */
   async schedule(timeoutMs = 15_000): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -81,7 +92,7 @@ export class RecurringJob<Result> {
       );
     });
     try {
-      await Promise.race([this.upsert(), timeout]);
+      await Promise.race([this.queue.waitUntilReady().then(() => this.upsert()), timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -106,7 +117,7 @@ export class RecurringJob<Result> {
 
   /** Keeps the schedule in place for as long as the process runs. */
   watch(): void {
-    this.queueConnection.on('ready', this.onReconnect);
+    this.options.connection.on('ready', this.onReconnect);
     this.watchTimer = setInterval(
       () => void this.ensureScheduled('periodic check'),
       this.options.scheduleCheckIntervalMs,
@@ -143,30 +154,36 @@ export class RecurringJob<Result> {
     }
   }
 
-  /** A worker in this process, one run at a time; its `error` events are logged. */
-  startWorker(
+  /**
+   * A worker in this process, one run at a time, on connections of its own; its `error` events
+   * are logged, `listen` adds the caller's before the first run can start. Resolves once it is
+   * connected.
+   */
+  async startWorker(
     run: () => Promise<Result>,
     options: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>,
-  ): Worker<unknown, Result> {
+    listen: (worker: Worker<unknown, Result>) => void,
+  ): Promise<Worker<unknown, Result>> {
     const worker = new Worker<unknown, Result>(this.options.queueName, run, {
       ...options,
-      connection: this.connect(),
+      connection: workerConnection(this.options.redisUrl),
       concurrency: 1,
       prefix: this.options.prefix,
     });
     worker.on('error', (error) =>
       this.options.logger.error({ err: error, queue: this.options.queueName }, 'worker error'),
     );
+    listen(worker);
     this.worker = worker;
+    await worker.waitUntilReady();
     return worker;
   }
 
-  /** Stops taking runs, waits for the running one, then closes the queue and connections. */
+  /** Stops taking runs, waits for the running one, then closes the worker and the queue. */
   async close(): Promise<void> {
     clearInterval(this.watchTimer);
-    this.queueConnection.off('ready', this.onReconnect);
+    this.options.connection.off('ready', this.onReconnect);
     await this.worker?.close();
     await this.queue.close();
-    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
   }
 }

@@ -4,6 +4,7 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import { isDataException, isTransactionRollback, sqlState } from '@marketplace/common';
 import type { Logger, PurchaseEvent } from '@marketplace/common';
 import type { LedgerUseCases } from '../domain/ledger-use-cases';
 import type { Metrics } from '../metrics';
@@ -23,12 +24,13 @@ export interface DrainOptions {
   concurrency: number;
 }
 
-export const DEFAULT_DRAIN_OPTIONS: DrainOptions = {
+/** What configuration does not set (the currency and the concurrency come from config). */
+export type TunableDrainOptions = Omit<DrainOptions, 'currency' | 'concurrency'>;
+
+export const DEFAULT_DRAIN_OPTIONS: TunableDrainOptions = {
   budgetMs: 15_000,
   waitTimeSeconds: 1,
   invalidRetryDelaySeconds: (receiveCount) => Math.min(30, 2 ** (receiveCount - 1)),
-  currency: 'BRL',
-  concurrency: 4,
 };
 
 export interface DrainResult {
@@ -57,24 +59,6 @@ interface Parsed {
   event: PurchaseEvent;
 }
 
-const sqlState = (error: unknown) => (error as { original?: { code?: unknown } }).original?.code;
-
-/** PostgreSQL refused a value (SQLSTATE class 22): that message is bad, not the database. */
-function isDataException(error: unknown): boolean {
-  const code = sqlState(error);
-  return typeof code === 'string' && code.startsWith('22');
-}
-
-/**
- * PostgreSQL rolled the transaction back (SQLSTATE class 40: a deadlock, a serialization
- * failure): nothing was booked and the same batch may simply be booked again. Two loops or
- * workers booking the same events (a duplicate publish) in different orders can deadlock.
- */
-function isTransactionRollback(error: unknown): boolean {
-  const code = sqlState(error);
-  return typeof code === 'string' && code.startsWith('40');
-}
-
 const BOOK_ATTEMPTS = 3;
 
 /**
@@ -95,7 +79,7 @@ export class SqsDrain {
     private readonly ledger: LedgerUseCases,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
-    options: Partial<DrainOptions> = {},
+    options: Pick<DrainOptions, 'currency' | 'concurrency'> & Partial<TunableDrainOptions>,
   ) {
     this.options = { ...DEFAULT_DRAIN_OPTIONS, ...options };
   }

@@ -1,4 +1,5 @@
 import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { sharedPerScrape } from '@marketplace/common';
 import type { Logger } from '@marketplace/common';
 import { Gauge } from 'prom-client';
@@ -34,6 +35,8 @@ export class ReconcileScheduler {
 
   constructor(
     private readonly options: {
+      /** The queue's fail-fast connection (the worker opens its own from `redisUrl`). */
+      connection: Redis;
       redisUrl: string;
       intervalMs: number;
       /** BULLMQ_PREFIX, as for the drain queue. */
@@ -50,6 +53,7 @@ export class ReconcileScheduler {
       queueName: RECONCILE_QUEUE_NAME,
       schedulerId: RECONCILE_SCHEDULER_ID,
       everyMs: options.intervalMs,
+      connection: options.connection,
       redisUrl: options.redisUrl,
       prefix: options.prefix,
       scheduleCheckIntervalMs: options.scheduleCheckIntervalMs,
@@ -71,7 +75,7 @@ export class ReconcileScheduler {
 
   private registerGauges(registry: Registry): void {
     const registers = [registry];
-    // A scrape must not hang while Redis is away (BullMQ's connections wait for it): no value.
+    // A scrape must not hang on a Redis that stops answering (its socket still open): no value.
     // The three gauges share one read of the latest run.
     const summary = sharedPerScrape(async () => {
       let timer: NodeJS.Timeout | undefined;
@@ -126,9 +130,10 @@ export class ReconcileScheduler {
     return this.job.ensureScheduled(reason);
   }
 
-  startWorker(): Worker {
+  /** Starts this process's reconciliation worker; resolves once it is connected. */
+  startWorker(): Promise<Worker> {
     const { logger, reconciler, graceSeconds } = this.options;
-    const worker = this.job.startWorker(
+    return this.job.startWorker(
       async (): Promise<ReconcileRunSummary> => {
         const { ok, totals } = await reconciler.run({ graceSeconds });
         const drift = {
@@ -142,11 +147,11 @@ export class ReconcileScheduler {
         return { ok, finished_at: new Date().toISOString(), in_flight: totals.inFlight, drift };
       },
       { lockDuration: LOCK_DURATION_MS },
+      (worker) =>
+        worker.on('failed', (job, error) =>
+          logger.error({ job_id: job?.id, err: error }, 'reconciliation could not run'),
+        ),
     );
-    worker.on('failed', (job, error) =>
-      logger.error({ job_id: job?.id, err: error }, 'reconciliation could not run'),
-    );
-    return worker;
   }
 
   /** Stops taking runs, lets the running one finish, closes the queue and connections. */

@@ -3,7 +3,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createSnsClient, createSqsClient, devKeyPair } from '@marketplace/common';
-import type { PurchaseEvent } from '@marketplace/common';
+import type { PurchaseEvent, Role } from '@marketplace/common';
 import { signToken } from '../../../test-support/tokens';
 
 export function purchaseEvent(
@@ -65,7 +65,7 @@ export async function sendRaw(queueUrl: string, body: string): Promise<void> {
 
 /** A token as ecommerce issues them, signed with the development/test key. */
 export function tokenFor(
-  claims: { role: 'customer' | 'seller' | 'admin'; seller_id?: string },
+  claims: { role: Role; seller_id?: string },
   options: { expiresInSeconds?: number } = {},
 ): {
   Authorization: string;

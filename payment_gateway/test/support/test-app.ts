@@ -6,29 +6,33 @@ import {
 } from '@marketplace/common';
 import type { MessagingResources } from '@marketplace/common';
 import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import { obliterateQueues, testBullPrefix } from '../../../test-support/bullmq';
 import { captureLogs } from '../../../test-support/log-capture';
-import { Redis } from 'ioredis';
+import { testEnvironment } from '../../../test-support/test-env';
+import type { Env } from '../../../test-support/test-env';
+import { unique } from '../../../test-support/unique';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { createSequelize } from '@marketplace/common';
-import type { DrainOptions } from '../../src/messaging/sqs-drain';
-import { createServices } from '../../src/services';
+import { heartbeatKey } from '../../src/messaging/drain-heartbeat';
+import { POLL_QUEUE_NAME } from '../../src/messaging/drain-scheduler';
+import type { TunableDrainOptions } from '../../src/messaging/sqs-drain';
+import { RECONCILE_QUEUE_NAME } from '../../src/reconciliation/reconcile-scheduler';
+import { openServices, shutdownSteps } from '../../src/services';
 import type { Services } from '../../src/services';
-import { unique } from '../../../test-support/unique';
 
-export function testEnv(overrides: Record<string, string | undefined> = {}) {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    NODE_ENV: 'test',
-    DATABASE_URL: process.env.TEST_PAYMENTS_DATABASE_URL,
-    AWS_ENDPOINT_URL: process.env.TEST_PAYMENTS_AWS_ENDPOINT_URL,
-    AWS_REGION: 'us-east-1',
-    REDIS_URL: process.env.TEST_PAYMENTS_REDIS_URL,
-    POLL_INTERVAL_MS: '200',
-    LOG_LEVEL: 'silent',
-  };
-  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
-  return env;
+/** The environment the service is configured from in tests (see global-setup). */
+export function testEnv(overrides: Env = {}): Env {
+  return testEnvironment(
+    {
+      DATABASE_URL: process.env.TEST_PAYMENTS_DATABASE_URL,
+      AWS_ENDPOINT_URL: process.env.TEST_PAYMENTS_AWS_ENDPOINT_URL,
+      AWS_REGION: 'us-east-1',
+      REDIS_URL: process.env.TEST_PAYMENTS_REDIS_URL,
+      POLL_INTERVAL_MS: '200',
+    },
+    overrides,
+  );
 }
 
 /**
@@ -55,58 +59,65 @@ export async function ownMessaging(): Promise<MessagingResources> {
   }
 }
 
+/** Everything the gateway keeps in Redis under `prefix`: its queues and the drain heartbeat. */
+export async function removeGatewayKeys(redis: Redis, prefix: string): Promise<void> {
+  await obliterateQueues(redis, prefix, [POLL_QUEUE_NAME, RECONCILE_QUEUE_NAME]);
+  await redis.del(heartbeatKey(prefix));
+}
+
 export interface TestGateway {
   app: Express;
   services: Services;
   logs: string[];
+  /** Stops it as main.ts does, and leaves nothing of its own in Redis. */
   close(): Promise<void>;
 }
 
-/** The real service in-process, wired as main.ts wires it, on the given queue. */
-export function startTestGateway(
+/**
+ * The real service in-process, opened by main.ts's own `openServices` (the same database,
+ * Redis and SQS settings), on the given queue and a BullMQ prefix of its own unless given.
+ * The drain runs only when the test starts it.
+ */
+export async function startTestGateway(
   options: {
     queueUrl?: string;
-    drainOptions?: Partial<DrainOptions>;
+    drainOptions?: Partial<TunableDrainOptions>;
     bullPrefix?: string;
     /** Other settings (the end-to-end suite points at its own database and emulator). */
-    env?: Record<string, string | undefined>;
+    env?: Env;
   } = {},
-): TestGateway {
+): Promise<TestGateway> {
   const config = loadConfig(
     testEnv({
-      BULLMQ_PREFIX: options.bullPrefix ?? unique('test-bull'),
+      BULLMQ_PREFIX: options.bullPrefix ?? testBullPrefix('gateway'),
       ...options.env,
       SQS_QUEUE_URL: options.queueUrl,
     }),
   );
   const { lines: logs, destination } = captureLogs(process.env.TEST_PAYMENTS_LOG_DIR);
   const logger = createLogger({ name: 'payment_gateway', level: 'info' }, destination);
-  const sequelize = createSequelize(config.databaseUrl);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  const sqs = createSqsClient(config.aws);
-  const services = createServices({
-    config,
-    logger,
-    sequelize,
-    redis,
-    sqs,
+  const services = await openServices(config, logger, {
     drainOptions: {
       waitTimeSeconds: 0,
       invalidRetryDelaySeconds: () => 0,
       ...options.drainOptions,
     },
   });
+  // Connected before the test talks to it (main.ts's startJobs waits likewise).
+  await services.scheduler.queue.waitUntilReady();
   return {
     app: createApp(services),
     services,
     logs,
     async close() {
-      await services.feed.stop();
-      await services.scheduler.close();
-      await services.reconciliation?.close();
-      await sequelize.close();
-      await redis.quit();
-      sqs.destroy();
+      const steps = shutdownSteps(services);
+      try {
+        // Streams and workers first (as main.ts stops), then the keys, then the clients.
+        for (const step of steps.filter((each) => !each.closesConnection)) await step.run();
+        await removeGatewayKeys(services.redis, config.bullPrefix);
+      } finally {
+        for (const step of steps.filter((each) => each.closesConnection)) await step.run();
+      }
     },
   };
 }

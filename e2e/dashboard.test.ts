@@ -1,3 +1,4 @@
+import { startGateway, startShop } from './support/stack';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpServer, devKeyPair } from '@marketplace/common';
@@ -13,9 +14,7 @@ import {
   validCard,
 } from '../ecommerce/test/support/actors';
 import type { Actor } from '../ecommerce/test/support/actors';
-import { startTestApp } from '../ecommerce/test/support/test-app';
 import type { TestApp } from '../ecommerce/test/support/test-app';
-import { startTestGateway } from '../payment_gateway/test/support/test-app';
 import type { TestGateway } from '../payment_gateway/test/support/test-app';
 import { startJobs } from '../payment_gateway/src/services';
 import { signToken } from '../test-support/tokens';
@@ -43,29 +42,14 @@ async function listen(server: Server): Promise<string> {
 }
 
 beforeAll(async () => {
-  const env = process.env;
   // The gateway's origin first: ecommerce lets that origin (the page) call /login.
   const gatewayServes: { app?: Express } = {};
   gatewayUrl = await listen(createHttpServer((req, res) => gatewayServes.app!(req, res)));
-  shop = await startTestApp({
-    relay: true,
-    awsEndpoint: env.TEST_E2E_AWS_ENDPOINT_URL,
-    env: {
-      DATABASE_URL: env.TEST_E2E_ECOMMERCE_DATABASE_URL,
-      SNS_TOPIC_ARN: env.TEST_E2E_TOPIC_ARN,
-      CORS_ORIGINS: gatewayUrl,
-    },
-  });
+  shop = await startShop({ env: { CORS_ORIGINS: gatewayUrl } });
   const shopUrl = await listen(createHttpServer(shop.app));
-  gateway = await startTestGateway({
-    queueUrl: env.TEST_E2E_QUEUE_URL,
+  gateway = await startGateway({
     bullPrefix: testBullPrefix('dashboard'),
-    env: {
-      DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,
-      AWS_ENDPOINT_URL: env.TEST_E2E_AWS_ENDPOINT_URL,
-      ECOMMERCE_PUBLIC_URL: shopUrl,
-    },
-    drainOptions: { waitTimeSeconds: 1 },
+    env: { ECOMMERCE_PUBLIC_URL: shopUrl },
   });
   gatewayServes.app = gateway.app;
   await gateway.services.feed.start();

@@ -1,3 +1,4 @@
+import { startGateway, startShop } from './support/stack';
 import request from 'supertest';
 import {
   admin,
@@ -7,9 +8,7 @@ import {
   validCard,
 } from '../ecommerce/test/support/actors';
 import type { Actor } from '../ecommerce/test/support/actors';
-import { startTestApp } from '../ecommerce/test/support/test-app';
 import type { TestApp } from '../ecommerce/test/support/test-app';
-import { startTestGateway } from '../payment_gateway/test/support/test-app';
 import type { TestGateway } from '../payment_gateway/test/support/test-app';
 import { startJobs } from '../payment_gateway/src/services';
 import { testBullPrefix } from '../test-support/bullmq';
@@ -23,31 +22,11 @@ let shop: TestApp;
 let gateways: TestGateway[];
 
 beforeAll(async () => {
-  const env = process.env;
-  shop = await startTestApp({
-    relay: true,
-    awsEndpoint: env.TEST_E2E_AWS_ENDPOINT_URL,
-    env: {
-      DATABASE_URL: env.TEST_E2E_ECOMMERCE_DATABASE_URL,
-      SNS_TOPIC_ARN: env.TEST_E2E_TOPIC_ARN,
-    },
-    relayOptions: { sweepIntervalMs: 1000 },
-  });
+  shop = await startShop({ relayOptions: { sweepIntervalMs: 1000 } });
   // Two gateway instances on one BullMQ queue, at the production poll interval.
   const bullPrefix = testBullPrefix('e2e');
   gateways = await Promise.all(
-    [0, 1].map(() =>
-      startTestGateway({
-        queueUrl: env.TEST_E2E_QUEUE_URL,
-        bullPrefix,
-        env: {
-          DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,
-          AWS_ENDPOINT_URL: env.TEST_E2E_AWS_ENDPOINT_URL,
-          POLL_INTERVAL_MS: '1000',
-        },
-        drainOptions: { waitTimeSeconds: 1 },
-      }),
-    ),
+    [0, 1].map(() => startGateway({ bullPrefix, env: { POLL_INTERVAL_MS: '1000' } })),
   );
   for (const gw of gateways) await startJobs(gw.services);
 });

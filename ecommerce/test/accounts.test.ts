@@ -163,9 +163,10 @@ describe('POST /login', () => {
 });
 
 describe('POST /refresh-token', () => {
-  test('when the token is valid (Bearer or JWT scheme), then a fresh token for the same user', async () => {
-    const user = await customer(t.app);
-    for (const scheme of ['Bearer', 'JWT']) {
+  test.each(['Bearer', 'JWT'])(
+    'when a valid token comes with the %s scheme, then a fresh token for the same user',
+    async (scheme) => {
+      const user = await customer(t.app);
       const res = await request(t.app)
         .post('/refresh-token')
         .set('Authorization', `${scheme} ${user.token}`)
@@ -174,8 +175,8 @@ describe('POST /refresh-token', () => {
         sub: user.userId,
         username: user.username,
       });
-    }
-  });
+    },
+  );
 
   test('when there is no token, then 401', async () => {
     await request(t.app).post('/refresh-token').expect(401).expect(problem('token_required'));

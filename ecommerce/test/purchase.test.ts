@@ -364,51 +364,98 @@ describe('POST /purchase', () => {
 });
 
 describe('GET /purchase and /purchase/history', () => {
-  test('when a buyer has purchases, then they come newest first, paged, with X-Total-Count', async () => {
-    const p = await product();
-    const buyer = await customer(t.app);
+  describe('when a buyer has three purchases and another buyer one', () => {
+    let buyer: Actor;
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++)
-      ids.push((await buy(buyer, [{ product_id: p.productId }]).expect(201)).body.purchase_id);
-    const other = await customer(t.app);
-    await buy(other, [{ product_id: p.productId }]).expect(201);
-    for (const path of ['/purchase', '/purchase/history']) {
-      const page = await request(t.app).get(`${path}?limit=2`).set(buyer.auth).expect(200);
-      expect(page.headers['x-total-count']).toBe('3');
-      expect(page.body.map((x: { purchase_id: string }) => x.purchase_id)).toEqual([
-        ids[2],
-        ids[1],
-      ]);
-      expect(page.body[0].items).toHaveLength(1);
-    }
-    const rest = await request(t.app).get('/purchase?limit=2&offset=2').set(buyer.auth).expect(200);
-    expect(rest.body.map((x: { purchase_id: string }) => x.purchase_id)).toEqual([ids[0]]);
+    beforeAll(async () => {
+      const p = await product();
+      buyer = await customer(t.app);
+      for (let i = 0; i < 3; i++)
+        ids.push((await buy(buyer, [{ product_id: p.productId }]).expect(201)).body.purchase_id);
+      const other = await customer(t.app);
+      await buy(other, [{ product_id: p.productId }]).expect(201);
+    });
+    const idsOf = (body: { purchase_id: string }[]) => body.map((x) => x.purchase_id);
+
+    test.each(['/purchase', '/purchase/history'])(
+      "when %s is asked for a page, then the buyer's newest come first",
+      async (path) => {
+        const page = await request(t.app).get(`${path}?limit=2`).set(buyer.auth).expect(200);
+        expect(idsOf(page.body)).toEqual([ids[2], ids[1]]);
+      },
+    );
+
+    test.each(['/purchase', '/purchase/history'])(
+      "when %s is asked for a page, then X-Total-Count counts only the buyer's purchases",
+      async (path) => {
+        const page = await request(t.app).get(`${path}?limit=2`).set(buyer.auth).expect(200);
+        expect(page.headers['x-total-count']).toBe('3');
+      },
+    );
+
+    test.each(['/purchase', '/purchase/history'])(
+      'when %s is asked for a page, then each purchase carries its items',
+      async (path) => {
+        const page = await request(t.app).get(`${path}?limit=2`).set(buyer.auth).expect(200);
+        expect(page.body[0].items).toHaveLength(1);
+      },
+    );
+
+    test('when the next page is asked for, then it holds the oldest', async () => {
+      const rest = await request(t.app)
+        .get('/purchase?limit=2&offset=2')
+        .set(buyer.auth)
+        .expect(200);
+      expect(idsOf(rest.body)).toEqual([ids[0]]);
+    });
   });
 
-  test('when the buyer has none, then an empty list; without a token, 401', async () => {
+  test('when the buyer has none, then an empty list', async () => {
     const buyer = await customer(t.app);
     const res = await request(t.app).get('/purchase/history').set(buyer.auth).expect(200);
     expect(res.body).toEqual([]);
-    await request(t.app).get('/purchase/history').expect(401);
+  });
+
+  test('when the history is asked for without a token, then 401', async () => {
+    await request(t.app).get('/purchase/history').expect(401).expect(problem('token_required'));
   });
 });
 
 describe('GET /purchase/:id and POST /purchase/:id/cancel', () => {
-  test('when someone else asks for a purchase, then 403; an admin, 200; unknown, 404', async () => {
-    const p = await product();
+  async function placed(options: { stock?: number; quantity?: number } = {}) {
+    const p = await product(options.stock === undefined ? {} : { stock: options.stock });
     const buyer = await customer(t.app);
-    const id = (await buy(buyer, [{ product_id: p.productId }]).expect(201)).body.purchase_id;
+    const id = (
+      await buy(buyer, [{ product_id: p.productId, quantity: options.quantity ?? 1 }]).expect(201)
+    ).body.purchase_id as string;
+    return { productId: p.productId, buyer, id };
+  }
+
+  test('when someone else asks for a purchase, then 403', async () => {
+    const { id } = await placed();
     await request(t.app)
       .get(`/purchase/${id}`)
       .set((await customer(t.app)).auth)
       .expect(403)
       .expect(problem('forbidden'));
+  });
+
+  test('when an admin asks for a purchase, then 200', async () => {
+    const { id } = await placed();
     await request(t.app).get(`/purchase/${id}`).set(adminActor.auth).expect(200);
+  });
+
+  test('when the purchase is unknown, then 404', async () => {
+    const buyer = await customer(t.app);
     await request(t.app)
       .get(`/purchase/${randomUUID()}`)
       .set(buyer.auth)
       .expect(404)
       .expect(problem('purchase_not_found'));
+  });
+
+  test('when the purchase id is not a UUID, then 400', async () => {
+    const buyer = await customer(t.app);
     await request(t.app)
       .get('/purchase/xyz')
       .set(buyer.auth)
@@ -416,35 +463,58 @@ describe('GET /purchase/:id and POST /purchase/:id/cancel', () => {
       .expect(problem('validation_failed'));
   });
 
-  test('when the buyer cancels, then status cancelled and stock back; a second cancel is 409', async () => {
-    const p = await product({ stock: 4 });
-    const buyer = await customer(t.app);
-    const id = (await buy(buyer, [{ product_id: p.productId, quantity: 3 }]).expect(201)).body
-      .purchase_id;
-    expect(await stockOf(p.productId)).toBe(1);
+  test('when the buyer cancels, then the answer says cancelled', async () => {
+    const { buyer, id } = await placed();
     const res = await request(t.app).post(`/purchase/${id}/cancel`).set(buyer.auth).expect(200);
     expect(res.body).toMatchObject({ purchase_id: id, status: 'cancelled' });
-    expect(await stockOf(p.productId)).toBe(4);
+  });
+
+  test('when the buyer cancels, then the purchase reads back as cancelled', async () => {
+    const { buyer, id } = await placed();
+    await request(t.app).post(`/purchase/${id}/cancel`).set(buyer.auth).expect(200);
     const read = await request(t.app).get(`/purchase/${id}`).set(buyer.auth).expect(200);
     expect(read.body.status).toBe('cancelled');
+  });
+
+  test('when the buyer cancels, then the stock comes back', async () => {
+    const { productId, buyer, id } = await placed({ stock: 4, quantity: 3 });
+    expect(await stockOf(productId)).toBe(1);
+    await request(t.app).post(`/purchase/${id}/cancel`).set(buyer.auth).expect(200);
+    expect(await stockOf(productId)).toBe(4);
+  });
+
+  test('when the buyer cancels a second time, then 409', async () => {
+    const { buyer, id } = await placed();
+    await request(t.app).post(`/purchase/${id}/cancel`).set(buyer.auth).expect(200);
     await request(t.app)
       .post(`/purchase/${id}/cancel`)
       .set(buyer.auth)
       .expect(409)
       .expect(problem('purchase_not_placed'));
-    expect(await stockOf(p.productId)).toBe(4);
   });
 
-  test('when another customer cancels, then 403; an admin may, unknown is 404', async () => {
-    const p = await product();
-    const buyer = await customer(t.app);
-    const id = (await buy(buyer, [{ product_id: p.productId }]).expect(201)).body.purchase_id;
+  test('when the buyer cancels a second time, then the stock is not returned twice', async () => {
+    const { productId, buyer, id } = await placed({ stock: 4, quantity: 3 });
+    await request(t.app).post(`/purchase/${id}/cancel`).set(buyer.auth).expect(200);
+    await request(t.app).post(`/purchase/${id}/cancel`).set(buyer.auth).expect(409);
+    expect(await stockOf(productId)).toBe(4);
+  });
+
+  test('when another customer cancels, then 403', async () => {
+    const { id } = await placed();
     await request(t.app)
       .post(`/purchase/${id}/cancel`)
       .set((await customer(t.app)).auth)
       .expect(403)
       .expect(problem('forbidden'));
+  });
+
+  test('when an admin cancels, then 200', async () => {
+    const { id } = await placed();
     await request(t.app).post(`/purchase/${id}/cancel`).set(adminActor.auth).expect(200);
+  });
+
+  test('when an unknown purchase is cancelled, then 404', async () => {
     await request(t.app)
       .post(`/purchase/${randomUUID()}/cancel`)
       .set(adminActor.auth)

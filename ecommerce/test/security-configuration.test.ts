@@ -114,8 +114,11 @@ describe('TRUST_PROXY, CORS_ORIGINS and SHUTDOWN_TIMEOUT_MS', () => {
     },
   );
 
-  test('when CORS_ORIGINS lists origins, then they are kept; unset means none', () => {
+  test('when CORS_ORIGINS is unset, then no origin is allowed', () => {
     expect(loadConfig({}).corsOrigins).toEqual([]);
+  });
+
+  test('when CORS_ORIGINS lists origins, then they are kept', () => {
     expect(
       loadConfig({ CORS_ORIGINS: 'https://shop.example, http://localhost:3000' }).corsOrigins,
     ).toEqual(['https://shop.example', 'http://localhost:3000']);
@@ -130,9 +133,15 @@ describe('TRUST_PROXY, CORS_ORIGINS and SHUTDOWN_TIMEOUT_MS', () => {
     },
   );
 
-  test('when SHUTDOWN_TIMEOUT_MS is set, then it is used; below 1 s it is refused', () => {
+  test('when SHUTDOWN_TIMEOUT_MS is unset, then it is 15 s', () => {
     expect(loadConfig({}).shutdownTimeoutMs).toBe(15_000);
+  });
+
+  test('when SHUTDOWN_TIMEOUT_MS is set, then it is used', () => {
     expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '5000' }).shutdownTimeoutMs).toBe(5000);
+  });
+
+  test('when SHUTDOWN_TIMEOUT_MS is below 1 s, then a ConfigError names it', () => {
     expect(problemsOf({ SHUTDOWN_TIMEOUT_MS: '10' })).toEqual([
       expect.stringMatching(/^SHUTDOWN_TIMEOUT_MS:/),
     ]);

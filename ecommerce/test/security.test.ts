@@ -76,19 +76,22 @@ describe('tokens', () => {
       'without exp',
       'not a JWT at all',
     ];
-    test.each(labels)('%s, then 401 problem+json on every protected route', async (label) => {
-      const token = cases().find(([name]) => name === label)![1];
-      for (const call of [
-        request(t.app).post('/refresh-token'),
-        request(t.app).get('/purchase'),
-        request(t.app).post('/seller').send({ name: 'x' }),
-      ]) {
-        await call
+    const routes: [string, () => request.Test][] = [
+      ['POST /refresh-token', () => request(t.app).post('/refresh-token')],
+      ['GET /purchase', () => request(t.app).get('/purchase')],
+      ['POST /seller', () => request(t.app).post('/seller').send({ name: 'x' })],
+    ];
+    test.each(labels.flatMap((label) => routes.map(([route]) => [label, route])))(
+      '%s, then %s answers 401 problem+json',
+      async (label, route) => {
+        const token = cases().find(([name]) => name === label)![1];
+        const call = routes.find(([name]) => name === route)![1];
+        await call()
           .set('Authorization', `Bearer ${token}`)
           .expect(401)
           .expect(problem(label === 'expired' ? 'token_expired' : 'invalid_token'));
-      }
-    });
+      },
+    );
   });
 });
 

@@ -139,7 +139,7 @@ describe('configuration', () => {
     }
   });
 
-  test('when the drain concurrency settings are out of range, then both are named; unset, both are 4', () => {
+  test('when the drain concurrency settings are out of range, then both are named', () => {
     try {
       loadConfig({ DRAIN_CONCURRENCY: '9', DRAIN_WORKERS_MAX: '0' });
       throw new Error('loadConfig accepted them');
@@ -149,6 +149,9 @@ describe('configuration', () => {
         'DRAIN_WORKERS_MAX',
       ]);
     }
+  });
+
+  test('when the drain concurrency settings are unset, then both are 4', () => {
     expect(loadConfig({})).toMatchObject({ drainConcurrency: 4, drainWorkersMax: 4 });
   });
 

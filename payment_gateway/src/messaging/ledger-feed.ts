@@ -56,13 +56,6 @@ export class LedgerFeed {
     };
   }
 
-  /** How many streams follow the feed in this process. */
-  get followers(): number {
-    let count = 0;
-    for (const set of this.subscribers.values()) count += set.size;
-    return count;
-  }
-
   /** Whether the LISTEN connection is up. */
   get listening(): boolean {
     return this.client !== undefined;
@@ -136,7 +129,9 @@ export class LedgerFeed {
     }
     const bySeller = new Map<string, BookedEntry[]>();
     for (const entry of entries) {
-      bySeller.set(entry.sellerId, [...(bySeller.get(entry.sellerId) ?? []), entry]);
+      const lines = bySeller.get(entry.sellerId) ?? [];
+      lines.push(entry);
+      bySeller.set(entry.sellerId, lines);
     }
     for (const [sellerId, lines] of bySeller) {
       for (const subscriber of this.subscribers.get(sellerId) ?? []) subscriber.entries(lines);

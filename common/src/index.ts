@@ -13,3 +13,4 @@ export * from './lifecycle';
 export * from './metrics';
 export * from './openapi';
 export * from './routes';
+export * from './tracing';

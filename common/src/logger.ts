@@ -1,5 +1,6 @@
 import pino from 'pino';
 import type { Logger } from 'pino';
+import { traceLogFields } from './tracing';
 
 export type { Logger };
 
@@ -66,6 +67,8 @@ export function createLogger(
     redact: { paths: REDACTED, censor: '[redacted]' },
     serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Every line written inside a traced request or message names its trace and span.
+    mixin: traceLogFields,
   };
   // Asynchronous writes to stdout: a line waits only while the previous write is in flight, so
   // under load lines go out together instead of one write(2) each (a synchronous write per

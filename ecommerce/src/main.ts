@@ -1,3 +1,5 @@
+// Tracing first (see telemetry.ts), before anything loads express, pg or ioredis.
+import { telemetry } from './telemetry';
 import {
   closeServer,
   createHttpServer,
@@ -24,7 +26,10 @@ async function main(): Promise<void> {
   // Stop taking requests and let in-flight ones finish, then the relay's pass, then the pools.
   onShutdown(
     logger,
-    shutdownSteps(services, () => closeServer(server)),
+    [
+      ...shutdownSteps(services, () => closeServer(server)),
+      { name: 'flush traces', run: () => telemetry.shutdown() },
+    ],
     { timeoutMs: config.shutdownTimeoutMs },
   );
 }

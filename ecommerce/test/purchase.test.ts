@@ -243,7 +243,7 @@ describe('POST /purchase', () => {
         createdAt: new Date(),
       };
       const event = { event_id: randomUUID() } as PurchaseEvent;
-      expect(await new PurchaseRepository(sequelize).place(purchase, event)).toBe(false);
+      expect(await new PurchaseRepository(sequelize).place(purchase, event, null)).toBe(false);
       const [stored] = await sequelize.query<{ n: string }>(
         `SELECT (SELECT count(*) FROM purchases WHERE id = :id)
               + (SELECT count(*) FROM outbox_events WHERE purchase_id = :id) AS n`,

@@ -1,3 +1,5 @@
+// Tracing first (see telemetry.ts), before anything loads express, pg or ioredis.
+import { telemetry } from './telemetry';
 import {
   closeServer,
   createHttpServer,
@@ -33,7 +35,10 @@ async function main(): Promise<void> {
   // Stop taking requests and jobs; let the running request and drain finish; close pools.
   onShutdown(
     logger,
-    shutdownSteps(services, () => closeServer(server)),
+    [
+      ...shutdownSteps(services, () => closeServer(server)),
+      { name: 'flush traces', run: () => telemetry.shutdown() },
+    ],
     { timeoutMs: config.shutdownTimeoutMs },
   );
 }

@@ -1,4 +1,4 @@
-import type { PurchaseEvent } from '@marketplace/common';
+import type { PurchaseEvent, TraceCarrier } from '@marketplace/common';
 import type { Sequelize } from 'sequelize';
 import type { Transaction } from './database';
 import { selectRows, writeRows } from './database';
@@ -7,22 +7,29 @@ export interface OutboxEvent {
   id: string;
   attempts: number;
   payload: PurchaseEvent;
+  /** The trace of the request that wrote it (null when tracing was off). */
+  trace_context: TraceCarrier | null;
 }
 
 export class OutboxRepository {
   constructor(private readonly sequelize: Sequelize) {}
 
   /** Written in the same transaction as the purchase change it announces. */
-  async add(event: PurchaseEvent, transaction: Transaction): Promise<void> {
+  async add(
+    event: PurchaseEvent,
+    traceContext: TraceCarrier | null,
+    transaction: Transaction,
+  ): Promise<void> {
     await writeRows(
       this.sequelize,
-      `INSERT INTO outbox_events (id, purchase_id, event_type, payload)
-       VALUES (:id, :purchaseId, :eventType, :payload)`,
+      `INSERT INTO outbox_events (id, purchase_id, event_type, payload, trace_context)
+       VALUES (:id, :purchaseId, :eventType, :payload, :traceContext)`,
       {
         id: event.event_id,
         purchaseId: event.purchase_id,
         eventType: event.event_type,
         payload: JSON.stringify(event),
+        traceContext: traceContext && JSON.stringify(traceContext),
       },
       transaction,
     );
@@ -46,7 +53,7 @@ export class OutboxRepository {
          ORDER BY available_at, created_at
          LIMIT :limit
          FOR UPDATE SKIP LOCKED)
-       RETURNING id, attempts, payload`,
+       RETURNING id, attempts, payload, trace_context`,
       { limit, leaseSeconds },
     );
   }

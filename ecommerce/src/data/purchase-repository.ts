@@ -1,4 +1,4 @@
-import type { PurchaseEvent } from '@marketplace/common';
+import type { PurchaseEvent, TraceCarrier } from '@marketplace/common';
 import type { Sequelize } from 'sequelize';
 import type { Transaction } from './database';
 import { isCheckViolation, selectPage, selectRows, writeRows } from './database';
@@ -87,6 +87,7 @@ export interface Statement {
 export function placeStatement(
   purchase: NewPurchase & { createdAt: Date },
   event: PurchaseEvent,
+  traceContext: TraceCarrier | null = null,
 ): Statement {
   const { items, card } = purchase;
   return {
@@ -114,8 +115,8 @@ export function placeStatement(
         FROM unnest($1::uuid[], $15::uuid[], $16::text[], $2::int[], $17::int[], $18::bigint[])
           WITH ORDINALITY AS line (product_id, seller_id, title, quantity, unit_price, subtotal, position)
       )
-      INSERT INTO outbox_events (id, purchase_id, event_type, payload)
-      SELECT $19, id, 'order_placed', $20 FROM purchase`,
+      INSERT INTO outbox_events (id, purchase_id, event_type, payload, trace_context)
+      SELECT $19, id, 'order_placed', $20, $21 FROM purchase`,
     values: [
       items.map((i) => i.productId),
       items.map((i) => i.quantity),
@@ -137,6 +138,7 @@ export function placeStatement(
       items.map((i) => i.subtotal),
       event.event_id,
       JSON.stringify(event),
+      traceContext && JSON.stringify(traceContext),
     ],
   };
 }
@@ -153,8 +155,12 @@ export class PurchaseRepository {
    * Bind parameters rather than replacements: node-postgres sends the values apart from the
    * SQL, and Sequelize has no SQL text to build for every sale.
    */
-  async place(purchase: NewPurchase & { createdAt: Date }, event: PurchaseEvent): Promise<boolean> {
-    const { text, values } = placeStatement(purchase, event);
+  async place(
+    purchase: NewPurchase & { createdAt: Date },
+    event: PurchaseEvent,
+    traceContext: TraceCarrier | null,
+  ): Promise<boolean> {
+    const { text, values } = placeStatement(purchase, event, traceContext);
     try {
       await this.sequelize.query(text, { bind: values });
       return true;

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError } from '@marketplace/common';
+import { AppError, currentTraceCarrier, inSpan, tracer } from '@marketplace/common';
 import type { EventType, PurchaseEvent } from '@marketplace/common';
+import type { Span } from '@opentelemetry/api';
 import type { TransactionRunner } from '../data/database';
 import type { OutboxRepository } from '../data/outbox-repository';
 import type { Page, PageRequest } from '../data/pagination';
@@ -68,6 +69,9 @@ function eventFor(purchase: Purchase, type: EventType, occurredAt: Date): Purcha
   };
 }
 
+/** Spans of the sale's own steps; the purchase id is how an operator finds its trace. */
+const tracing = tracer('ecommerce');
+
 export class PurchaseUseCases {
   constructor(
     private readonly inTransaction: TransactionRunner,
@@ -84,6 +88,19 @@ export class PurchaseUseCases {
    * outbox event in one statement (one round trip; see placeStatement). SNS is not waited for.
    */
   async place(principal: Principal, input: PlacePurchase): Promise<PurchaseOutcome> {
+    return inSpan(tracing, 'purchase place', {}, async (span) => {
+      const outcome = await this.placeInSpan(span, principal, input);
+      span.setAttribute('purchase.id', outcome.purchase.id);
+      if (!outcome.eventId) span.setAttribute('purchase.replayed', true);
+      return outcome;
+    });
+  }
+
+  private async placeInSpan(
+    span: Span,
+    principal: Principal,
+    input: PlacePurchase,
+  ): Promise<PurchaseOutcome> {
     const lines = mergeLines(input.lines);
     const requestHash = fingerprint(lines, input.card);
     if (input.idempotencyKey) {
@@ -92,10 +109,13 @@ export class PurchaseUseCases {
     }
     const items = await this.price(lines);
     const purchase = this.newPurchase(principal, input, items, requestHash);
+    // Named before the write: a refused sale's span says which purchase it would have been.
+    span.setAttribute('purchase.id', purchase.id);
     const event = eventFor(purchase, 'order_placed', purchase.createdAt);
     let placed: boolean;
     try {
-      placed = await this.purchases.place(purchase, event);
+      // The event carries this span's trace to the relay, the queue and the ledger.
+      placed = await this.purchases.place(purchase, event, currentTraceCarrier());
     } catch (error) {
       // A concurrent request with the same key may have won the race (we then hit its
       // unique key): answer as it did.
@@ -123,6 +143,12 @@ export class PurchaseUseCases {
 
   /** `placed` -> `cancelled`: stock goes back and `order_cancelled` is published. */
   async cancel(principal: Principal, id: string): Promise<PurchaseOutcome> {
+    return inSpan(tracing, 'purchase cancel', { attributes: { 'purchase.id': id } }, () =>
+      this.cancelInSpan(principal, id),
+    );
+  }
+
+  private async cancelInSpan(principal: Principal, id: string): Promise<PurchaseOutcome> {
     const outcome = await this.inTransaction(async (transaction) => {
       const purchase = await this.purchases.findById(id, transaction);
       if (!purchase) throw new AppError('purchase_not_found', `Purchase ${id} does not exist.`);
@@ -137,7 +163,7 @@ export class PurchaseUseCases {
       }
       const now = new Date();
       const event = eventFor(purchase, 'order_cancelled', now);
-      await this.outbox.add(event, transaction);
+      await this.outbox.add(event, currentTraceCarrier(), transaction);
       return {
         purchase: { ...purchase, status: 'cancelled' as const, cancelledAt: now },
         eventId: event.event_id,

@@ -1,3 +1,5 @@
+import { context } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import type { Logger } from '@marketplace/common';
 import type { OutboxEvent, OutboxRepository } from '../data/outbox-repository';
 import type { Metrics } from '../metrics';
@@ -117,11 +119,19 @@ export class OutboxRelay {
     const published = results.flatMap((result) => result.published);
     const failed = results.flatMap((result) => result.failed);
     const byId = new Map(events.map((event) => [event.id, event]));
+    const traces = new Map<string, Context>(
+      results.flatMap((result) => [...(result.traces ?? [])]),
+    );
+    // Each line in its event's publish span: it carries the sale's trace id.
+    const inTrace = (id: string, log: () => void) =>
+      context.with(traces.get(id) ?? context.active(), log);
     for (const id of published) {
       const payload = byId.get(id)?.payload;
-      this.logger.info(
-        { event_id: id, event_type: payload?.event_type, purchase_id: payload?.purchase_id },
-        'event published',
+      inTrace(id, () =>
+        this.logger.info(
+          { event_id: id, event_type: payload?.event_type, purchase_id: payload?.purchase_id },
+          'event published',
+        ),
       );
     }
     await this.outbox.markPublished(published);
@@ -131,9 +141,11 @@ export class OutboxRelay {
       const delayMs = this.backoff(attempts);
       await this.outbox.markFailed(failure.id, failure.error, delayMs);
       this.metrics.publishFailures.inc();
-      this.logger.warn(
-        { event_id: failure.id, attempts, retry_in_ms: delayMs, error: failure.error },
-        'event not published; will retry',
+      inTrace(failure.id, () =>
+        this.logger.warn(
+          { event_id: failure.id, attempts, retry_in_ms: delayMs, error: failure.error },
+          'event not published; will retry',
+        ),
       );
     }
     return failed.length > 0 ? 0 : events.length;

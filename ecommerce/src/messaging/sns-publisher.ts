@@ -4,16 +4,68 @@ import {
   PublishBatchCommand,
 } from '@aws-sdk/client-sns';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { TOPIC_NAME } from '@marketplace/common';
-import type { PurchaseEvent } from '@marketplace/common';
+import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import type { Context, Span } from '@opentelemetry/api';
+import {
+  TOPIC_NAME,
+  contextFromCarrier,
+  currentTraceCarrier,
+  recordFailure,
+  tracer,
+} from '@marketplace/common';
+import type { PurchaseEvent, TraceCarrier } from '@marketplace/common';
 
 export interface PublishResult {
   published: string[];
   failed: { id: string; error: string }[];
+  /** Each event's publish span, for the lines logged about it (absent when tracing is off). */
+  traces?: Map<string, Context>;
 }
 
 /** SNS accepts at most 10 entries per PublishBatch. */
 export const MAX_BATCH = 10;
+
+const tracing = tracer('ecommerce');
+
+export interface OutgoingEvent {
+  id: string;
+  payload: PurchaseEvent;
+  /** The trace the event was written in: its publish span joins it. */
+  trace_context?: TraceCarrier | null;
+}
+
+/**
+ * One PRODUCER span per event, in the trace of the sale that wrote it (a batch carries events
+ * of many sales, so the batch itself cannot be one span of each). Its context travels as
+ * message attributes (`traceparent`, `tracestate`): raw delivery keeps them on the SQS message.
+ */
+function publishSpan(event: OutgoingEvent, topicArn: string): Span {
+  return tracing.startSpan(
+    `publish ${TOPIC_NAME}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'aws_sns',
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': topicArn,
+        'messaging.message.id': event.id,
+        'purchase.id': event.payload.purchase_id,
+        'purchase.event_type': event.payload.event_type,
+      },
+    },
+    contextFromCarrier(event.trace_context),
+  );
+}
+
+function traceAttributes(span: Span) {
+  const carrier = currentTraceCarrier(trace.setSpan(ROOT_CONTEXT, span)) ?? {};
+  return Object.fromEntries(
+    Object.entries(carrier).map(([name, value]) => [
+      name,
+      { DataType: 'String', StringValue: value },
+    ]),
+  );
+}
 
 /**
  * Publishes purchase events to the `purchases` topic with the `event_type` attribute that the
@@ -45,16 +97,21 @@ export class SnsPublisher {
   }
 
   /** Up to MAX_BATCH events; reports each as published or failed, never throws. */
-  async publish(events: { id: string; payload: PurchaseEvent }[]): Promise<PublishResult> {
+  async publish(events: OutgoingEvent[]): Promise<PublishResult> {
+    let spans: Span[] = [];
+    let result: PublishResult;
     try {
+      const topicArn = await this.resolveTopicArn();
+      spans = events.map((event) => publishSpan(event, topicArn));
       const out = await this.sns.send(
         new PublishBatchCommand({
-          TopicArn: await this.resolveTopicArn(),
-          PublishBatchRequestEntries: events.map((event) => ({
+          TopicArn: topicArn,
+          PublishBatchRequestEntries: events.map((event, i) => ({
             Id: event.id,
             Message: JSON.stringify(event.payload),
             MessageAttributes: {
               event_type: { DataType: 'String', StringValue: event.payload.event_type },
+              ...traceAttributes(spans[i]!),
             },
           })),
         }),
@@ -64,11 +121,21 @@ export class SnsPublisher {
         error: `${f.Code ?? 'Failed'}: ${f.Message ?? ''}`,
       }));
       const failedIds = new Set(failed.map((f) => f.id));
-      return { published: events.map((e) => e.id).filter((id) => !failedIds.has(id)), failed };
+      result = { published: events.map((e) => e.id).filter((id) => !failedIds.has(id)), failed };
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return { published: [], failed: events.map((e) => ({ id: e.id, error: message })) };
+      result = { published: [], failed: events.map((e) => ({ id: e.id, error: message })) };
     }
+    const errors = new Map(result.failed.map((f) => [f.id, f.error]));
+    spans.forEach((span, i) => {
+      const error = errors.get(events[i]!.id);
+      if (error !== undefined) recordFailure(span, new Error(error));
+      span.end();
+    });
+    result.traces = new Map(
+      spans.map((span, i) => [events[i]!.id, trace.setSpan(ROOT_CONTEXT, span)]),
+    );
+    return result;
   }
 
   /** Readiness: the topic can be reached. */

@@ -4,8 +4,18 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
-import { isDataException, isTransactionRollback, sqlState } from '@marketplace/common';
-import type { Logger, PurchaseEvent } from '@marketplace/common';
+import { ROOT_CONTEXT, SpanKind, context, trace } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
+import {
+  contextFromCarrier,
+  isDataException,
+  isTransactionRollback,
+  linkTo,
+  recordFailure,
+  sqlState,
+  tracer,
+} from '@marketplace/common';
+import type { Logger, PurchaseEvent, TraceCarrier } from '@marketplace/common';
 import type { LedgerUseCases } from '../domain/ledger-use-cases';
 import type { Metrics } from '../metrics';
 import { parsePurchaseMessage } from './purchase-message';
@@ -57,6 +67,65 @@ const RECEIVES_PER_BOOKING = 3;
 interface Parsed {
   message: Message;
   event: PurchaseEvent;
+}
+
+const tracing = tracer('payment_gateway');
+
+/** The W3C trace context the relay sent as message attributes (raw delivery keeps them). */
+function traceCarrierOf(message: Message): TraceCarrier {
+  const carrier: TraceCarrier = {};
+  for (const name of ['traceparent', 'tracestate']) {
+    const value = message.MessageAttributes?.[name]?.StringValue;
+    if (value !== undefined) carrier[name] = value;
+  }
+  return carrier;
+}
+
+/**
+ * One CONSUMER span per message, a child of the span that published it: the sale's trace goes
+ * on into the ledger. A message without (or with a malformed) trace context starts a new trace.
+ */
+function processSpan({ message, event }: Parsed): Span {
+  return tracing.startSpan(
+    'process purchases',
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'aws_sqs',
+        'messaging.operation.type': 'process',
+        'messaging.message.id': message.MessageId ?? '',
+        'purchase.id': event.purchase_id,
+        'purchase.event_type': event.event_type,
+        'purchase.event_id': event.event_id,
+      },
+    },
+    contextFromCarrier(traceCarrierOf(message)),
+  );
+}
+
+/**
+ * Where a booking's own work (its transaction, the ledger insert) is traced. One message: in
+ * its span, so the insert shows in the sale's trace (the messaging conventions allow the
+ * message's context as parent for single messages). Several: one batch span of its own,
+ * linked to each message's span, as the conventions recommend (a span has only one parent).
+ */
+function bookingSpan(spans: Span[]): { span: Span; own: boolean } {
+  if (spans.length === 1) return { span: spans[0]!, own: false };
+  const links = spans.flatMap((span) => linkTo(trace.setSpan(ROOT_CONTEXT, span)));
+  const span = tracing.startSpan(
+    'process purchases batch',
+    {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: {
+        'messaging.system': 'aws_sqs',
+        'messaging.operation.type': 'process',
+        'messaging.batch.message_count': spans.length,
+      },
+    },
+    ROOT_CONTEXT,
+  );
+  return { span, own: true };
 }
 
 const BOOK_ATTEMPTS = 3;
@@ -247,23 +316,41 @@ export class SqsDrain {
   }
 
   private async book(items: Parsed[], result: DrainResult): Promise<void> {
-    const { booked, duplicates } = await this.ledger.book(items.map((v) => v.event));
+    const spans = items.map(processSpan);
+    const booking = bookingSpan(spans);
+    let outcome;
+    try {
+      outcome = await context.with(trace.setSpan(ROOT_CONTEXT, booking.span), () =>
+        this.ledger.book(items.map((v) => v.event)),
+      );
+    } catch (error) {
+      for (const span of spans) recordFailure(span, error);
+      if (booking.own) recordFailure(booking.span, error);
+      throw error;
+    } finally {
+      for (const span of spans) span.end();
+      if (booking.own) booking.span.end();
+    }
+    const { booked, duplicates } = outcome;
     result.booked += booked;
     result.duplicates += duplicates;
     this.metrics.entriesBooked.inc(booked);
     this.metrics.duplicatesSkipped.inc(duplicates);
     this.metrics.messagesBooked.inc(items.length);
-    for (const { message, event } of items) {
-      this.logger.info(
-        {
-          event_id: event.event_id,
-          event_type: event.event_type,
-          purchase_id: event.purchase_id,
-          message_id: message.MessageId,
-        },
-        'event booked',
+    items.forEach(({ message, event }, i) => {
+      // In the message's span: the line carries the sale's trace id.
+      context.with(trace.setSpan(ROOT_CONTEXT, spans[i]!), () =>
+        this.logger.info(
+          {
+            event_id: event.event_id,
+            event_type: event.event_type,
+            purchase_id: event.purchase_id,
+            message_id: message.MessageId,
+          },
+          'event booked',
+        ),
       );
-    }
+    });
   }
 
   /** Leaves the message on the queue, hidden for a while; SQS dead-letters it after 5 receives. */

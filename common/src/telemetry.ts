@@ -1,0 +1,80 @@
+/**
+ * Starts OpenTelemetry tracing for a service, configured by the standard OTEL_* variables.
+ *
+ * Must run before express, pg or ioredis are first required (their instrumentations patch them
+ * as they load): each service's `src/telemetry.ts` calls it and is the first import of its
+ * main.ts. Deliberately not exported from the package's index, which loads express.
+ *
+ * Our defaults differ from the SDK's in one way: with nothing set, tracing is OFF (the SDK
+ * would export OTLP to localhost:4318 and log a failure every few seconds). It is on when
+ * OTEL_TRACES_EXPORTER says so (`console`, `otlp`) or when an OTLP endpoint is given.
+ * Metrics stay with Prometheus (/metrics) and logs with pino: the SDK's are off unless their
+ * own OTEL_* variables ask for them.
+ */
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+
+const EXPORTERS = ['none', 'console', 'otlp'];
+/** Probes answered many times a minute: a trace each would bury the sales. */
+const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
+
+export interface Telemetry {
+  /** Exports what is buffered and stops (the last shutdown step). */
+  shutdown(): Promise<void>;
+}
+
+const OFF: Telemetry = { shutdown: async () => {} };
+
+/** Which exporter the environment asks for, or an error message naming the bad value. */
+export function tracesExporter(env: NodeJS.ProcessEnv): string {
+  if (/^(true|1)$/i.test(env.OTEL_SDK_DISABLED ?? '')) return 'none';
+  const named = env.OTEL_TRACES_EXPORTER?.trim();
+  if (named) {
+    if (!EXPORTERS.includes(named)) {
+      throw new Error(
+        `OTEL_TRACES_EXPORTER must be one of ${EXPORTERS.join(', ')} (got "${named}").`,
+      );
+    }
+    return named;
+  }
+  return env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+    ? 'otlp'
+    : 'none';
+}
+
+export function startTelemetry(serviceName: string, env = process.env): Telemetry {
+  let exporter: string;
+  try {
+    exporter = tracesExporter(env);
+  } catch (error) {
+    // Same shape as configOrExit's message: the service name, then what to fix.
+    process.stderr.write(`${serviceName}: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  if (exporter === 'none') return OFF;
+
+  env.OTEL_TRACES_EXPORTER = exporter;
+  env.OTEL_METRICS_EXPORTER ??= 'none';
+  env.OTEL_LOGS_EXPORTER ??= 'none';
+  const sdk = new NodeSDK({
+    // OTEL_SERVICE_NAME, when set, names the service instead.
+    ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has(req.url ?? ''),
+        // SNS/SQS calls and other outgoing requests belong to a sale's trace or to none: the
+        // drain's long polls alone would make a trace every second.
+        requireParentforOutgoingSpans: true,
+      }),
+      new ExpressInstrumentation(),
+      // Pool checks, the relay's lease sweeps and the feed's LISTEN: traced only inside a sale.
+      new PgInstrumentation({ requireParentSpan: true }),
+      new IORedisInstrumentation({ requireParentSpan: true }),
+    ],
+  });
+  sdk.start();
+  return { shutdown: () => sdk.shutdown() };
+}

@@ -1,0 +1,73 @@
+import { ROOT_CONTEXT, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Link, Span, SpanKind, Tracer } from '@opentelemetry/api';
+
+/**
+ * Tracing through the OpenTelemetry API only. Without an SDK (telemetry off, the default) every
+ * call here is a cheap no-op; `startTelemetry` (telemetry.ts) registers the SDK when OTEL_*
+ * settings ask for it, and tests register an in-memory one.
+ */
+
+/** The W3C trace context of one sale, as stored with its outbox event and sent with its message. */
+export type TraceCarrier = Record<string, string>;
+
+/** The tracer of one service (its spans' instrumentation scope). */
+export function tracer(service: string): Tracer {
+  return trace.getTracer(service);
+}
+
+/** The active trace context as W3C headers (`traceparent`, `tracestate`), or null when none. */
+export function currentTraceCarrier(active: Context = context.active()): TraceCarrier | null {
+  const carrier: TraceCarrier = {};
+  propagation.inject(active, carrier);
+  return carrier.traceparent ? carrier : null;
+}
+
+/**
+ * The context a stored or received carrier names. A missing or malformed `traceparent` gives
+ * the root context (the work starts a new trace): never an error.
+ */
+export function contextFromCarrier(carrier: TraceCarrier | null | undefined): Context {
+  if (!carrier || typeof carrier.traceparent !== 'string') return ROOT_CONTEXT;
+  return propagation.extract(ROOT_CONTEXT, carrier);
+}
+
+/** A link to the span a context carries, when it carries a valid one. */
+export function linkTo(parent: Context, attributes?: Attributes): Link[] {
+  const span = trace.getSpanContext(parent);
+  return span && trace.isSpanContextValid(span) ? [{ context: span, attributes }] : [];
+}
+
+/** `trace_id` and `span_id` of the active span, for every log line (pino's mixin). */
+export function traceLogFields(): { trace_id?: string; span_id?: string } {
+  const span = trace.getSpan(context.active())?.spanContext();
+  if (!span || !trace.isSpanContextValid(span)) return {};
+  return { trace_id: span.traceId, span_id: span.spanId };
+}
+
+/** Marks a span failed with the error that ended its work. */
+export function recordFailure(span: Span, error: unknown): void {
+  span.recordException(error instanceof Error ? error : String(error));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+}
+
+/**
+ * Runs `work` inside a new active span (child of the active context) that ends with it and
+ * records its error, if any.
+ */
+export async function inSpan<T>(
+  tracerOf: Tracer,
+  name: string,
+  options: { kind?: SpanKind; attributes?: Attributes },
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  return tracerOf.startActiveSpan(name, options, async (span) => {
+    try {
+      return await work(span);
+    } catch (error) {
+      recordFailure(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}

@@ -1,0 +1,30 @@
+import { trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+
+/**
+ * Records every span of this test file in memory: a real SDK tracer provider (W3C propagation,
+ * AsyncLocalStorage context), registered globally as `startTelemetry` registers it in the
+ * services. Jest loads modules through its own registry, which the SDK's auto-instrumentations
+ * (http, express, pg) cannot patch: in-process tests see the spans our code makes; the
+ * processes test (e2e/tracing-processes.test.ts) sees the instrumentations' too.
+ */
+export function recordSpans(): { exporter: InMemorySpanExporter; stop: () => Promise<void> } {
+  const exporter = new InMemorySpanExporter();
+  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  provider.register();
+  return {
+    exporter,
+    async stop() {
+      await provider.shutdown();
+      trace.disable();
+    },
+  };
+}
+
+/** The span's parent span id (undefined for a trace's root). */
+export const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
+
+export const spansNamed = (spans: ReadableSpan[], name: string): ReadableSpan[] =>
+  spans.filter((span) => span.name === name);

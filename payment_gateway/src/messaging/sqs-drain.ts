@@ -358,9 +358,12 @@ export class SqsDrain {
     result.invalid += 1;
     this.metrics.invalidMessages.inc();
     const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
-    this.logger.warn(
-      { message_id: message.MessageId, receive_count: receiveCount, reason },
-      'invalid message left for the dead-letter queue',
+    // In the trace of whoever sent it, when it says (the line then names that trace).
+    context.with(contextFromCarrier(traceCarrierOf(message)), () =>
+      this.logger.warn(
+        { message_id: message.MessageId, receive_count: receiveCount, reason },
+        'invalid message left for the dead-letter queue',
+      ),
     );
     try {
       await this.sqs.send(

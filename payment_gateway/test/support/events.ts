@@ -38,14 +38,24 @@ const aws = () => ({
 });
 
 /** Publishes as ecommerce does: to the topic, with the event_type attribute. */
-export async function publish(topicArn: string, event: PurchaseEvent): Promise<void> {
+export async function publish(
+  topicArn: string,
+  event: PurchaseEvent,
+  /** More string attributes (a `traceparent`, say). */
+  attributes: Record<string, string> = {},
+): Promise<void> {
   const sns = createSnsClient(aws());
   try {
     await sns.send(
       new PublishCommand({
         TopicArn: topicArn,
         Message: JSON.stringify(event),
-        MessageAttributes: { event_type: { DataType: 'String', StringValue: event.event_type } },
+        MessageAttributes: Object.fromEntries(
+          Object.entries({ event_type: event.event_type, ...attributes }).map(([name, value]) => [
+            name,
+            { DataType: 'String', StringValue: value },
+          ]),
+        ),
       }),
     );
   } finally {

@@ -1,0 +1,284 @@
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { createSequelize } from '@marketplace/common';
+import { loadFixtures } from '../ecommerce/src/data/fixtures';
+import { loadConfig } from '../payment_gateway/src/config';
+import { removeGatewayKeys, testEnv } from '../payment_gateway/test/support/test-app';
+import { testBullPrefix } from '../test-support/bullmq';
+import { eventually } from '../test-support/eventually';
+import { jsonLines } from '../test-support/log-capture';
+import { startService, stopService } from '../test-support/service-process';
+import type { ServiceProcess } from '../test-support/service-process';
+import { unique } from '../test-support/unique';
+
+/**
+ * The compiled services with tracing on, as compose runs them, exporting OTLP (http/json) to a
+ * collector in this test: what the SDK's auto-instrumentations add (the HTTP server span of
+ * POST /purchase, the SQL statements) joins our spans in one trace per sale, and the drain's
+ * polling makes no traces of its own. Jest cannot load those instrumentations in-process.
+ */
+const ROOT = path.resolve(__dirname, '..');
+// Josias's notebook: the README's seller is processes.test.ts's, which counts its sales.
+const PRODUCT = 'aa44ac86-3705-4954-8a1d-aa4733623870';
+
+interface ExportedSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  attributes: Record<string, unknown>;
+}
+
+interface OtlpValue {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+  doubleValue?: number;
+}
+type OtlpAttributes = { key: string; value: OtlpValue }[];
+interface OtlpRequest {
+  resourceSpans?: {
+    resource?: { attributes?: OtlpAttributes };
+    scopeSpans?: {
+      spans?: (Omit<ExportedSpan, 'service' | 'attributes'> & { attributes?: OtlpAttributes })[];
+    }[];
+  }[];
+}
+
+const attributesOf = (list: OtlpAttributes = []) =>
+  Object.fromEntries(
+    list.map(({ key, value }) => [
+      key,
+      value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue,
+    ]),
+  );
+
+/** An OTLP/HTTP JSON receiver keeping every span it is sent. */
+function collector(): Promise<{ server: Server; url: string; spans: ExportedSpan[] }> {
+  const spans: ExportedSpan[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const exported = JSON.parse(body) as OtlpRequest;
+      for (const resourceSpans of exported.resourceSpans ?? []) {
+        const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name']);
+        for (const scope of resourceSpans.scopeSpans ?? []) {
+          for (const span of scope.spans ?? []) {
+            spans.push({ ...span, service, attributes: attributesOf(span.attributes) });
+          }
+        }
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        server,
+        spans,
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      }),
+    ),
+  );
+}
+
+let traces: Awaited<ReturnType<typeof collector>>;
+let shop: ServiceProcess;
+let gateway: ServiceProcess;
+const bullPrefix = testBullPrefix('trace-proc');
+
+beforeAll(async () => {
+  execFileSync(
+    path.join(ROOT, 'node_modules/.bin/tsc'),
+    ['-b', 'common', 'ecommerce', 'payment_gateway'],
+    {
+      cwd: ROOT,
+    },
+  );
+  const sequelize = createSequelize(process.env.TEST_E2E_ECOMMERCE_DATABASE_URL!);
+  await loadFixtures(sequelize, { bcryptRounds: 4 });
+  await sequelize.close();
+
+  traces = await collector();
+  const env = process.env;
+  const shared = {
+    NODE_ENV: 'test',
+    AWS_ENDPOINT_URL: env.TEST_E2E_AWS_ENDPOINT_URL,
+    AWS_REGION: 'us-east-1',
+    OTEL_EXPORTER_OTLP_ENDPOINT: traces.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    // Export within a fraction of a second instead of the default 5 s.
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+  };
+  [shop, gateway] = await Promise.all([
+    startService('ecommerce/dist/main.js', {
+      ...shared,
+      DATABASE_URL: env.TEST_E2E_ECOMMERCE_DATABASE_URL,
+      BCRYPT_ROUNDS: '4',
+    }),
+    startService('payment_gateway/dist/main.js', {
+      ...shared,
+      DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,
+      POLL_INTERVAL_MS: '300',
+      BULLMQ_PREFIX: bullPrefix,
+    }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([shop && stopService(shop), gateway && stopService(gateway)]);
+  traces?.server.close();
+  const redis = new Redis(loadConfig(testEnv()).redisUrl);
+  try {
+    await removeGatewayKeys(redis, bullPrefix);
+  } finally {
+    await redis.quit();
+  }
+});
+
+async function buy(headers: Record<string, string> = {}): Promise<string> {
+  const login = await request(shop.url)
+    .post('/login')
+    .type('form')
+    .send({ username: 'james', password: 'james1234' })
+    .expect(200);
+  const purchase = await request(shop.url)
+    .post('/purchase')
+    .set('Authorization', `Bearer ${login.body.token as string}`)
+    .set('Idempotency-Key', unique('trace'))
+    .set(headers)
+    .send({
+      products: [{ product_id: PRODUCT, quantity: 1 }],
+      credit_card: {
+        card_number: '4111111111111111',
+        cvv: '789',
+        card_holder_name: 'James',
+        exp_date: '12/49',
+      },
+    })
+    .expect(201);
+  return purchase.body.purchase_id as string;
+}
+
+/** Every span of the trace the purchase's own span belongs to, once its root and ledger insert arrived. */
+async function traceOf(purchaseId: string): Promise<ExportedSpan[]> {
+  const place = await eventually(
+    () =>
+      Promise.resolve(
+        traces.spans.find(
+          (span) => span.name === 'purchase place' && span.attributes['purchase.id'] === purchaseId,
+        ),
+      ),
+    Boolean,
+    { timeoutMs: 10_000 },
+  );
+  const inTrace = () => traces.spans.filter((span) => span.traceId === place!.traceId);
+  return eventually(
+    () => Promise.resolve(inTrace()),
+    // Each service exports in batches of its own: wait for both ends of the sale.
+    (spans) =>
+      spans.some((span) => !span.parentSpanId) &&
+      spans.some((span) => span.name === 'ledger insert') &&
+      spans.some((span) => span.service === 'payment_gateway' && /COMMIT/i.test(span.name)),
+    { timeoutMs: 10_000 },
+  );
+}
+
+test('when a purchase is made, then one trace runs from its HTTP request through the publish to the ledger insert and its SQL', async () => {
+  const purchaseId = await buy();
+  const spans = await traceOf(purchaseId);
+  // Shown when an expectation below fails: the whole tree at a glance.
+  const summary = spans.map((s) => `${s.service} ${s.name} ${s.spanId}<-${s.parentSpanId || '-'}`);
+  const byId = new Map(spans.map((span) => [span.spanId, span]));
+  const ancestors = (span: ExportedSpan): string[] => {
+    const parent = byId.get(span.parentSpanId);
+    return parent ? [parent.name, ...ancestors(parent)] : [];
+  };
+  const named = (name: string, service: string) =>
+    spans.find((span) => span.name === name && span.service === service);
+
+  // The HTTP server span is the trace's root (kind 2: SERVER).
+  const http = spans.find((span) => !span.parentSpanId);
+  expect(http).toMatchObject({ service: 'ecommerce', kind: 2 });
+  expect({ route: http!.attributes['http.route'], summary }).toMatchObject({ route: '/purchase' });
+  expect(ancestors(named('purchase place', 'ecommerce')!)).toContain(http!.name);
+  // The sale's own statement, traced by the pg instrumentation inside the purchase's span.
+  expect(
+    spans.some(
+      (span) =>
+        span.service === 'ecommerce' &&
+        String(span.attributes['db.statement'] ?? span.attributes['db.query.text']).includes(
+          'INSERT INTO outbox_events',
+        ),
+    ),
+  ).toBe(true);
+  expect(ancestors(named('publish purchases', 'ecommerce')!)).toContain('purchase place');
+  expect(ancestors(named('process purchases', 'payment_gateway')!)).toEqual(
+    expect.arrayContaining(['publish purchases', 'purchase place', http!.name]),
+  );
+  const insert = named('ledger insert', 'payment_gateway')!;
+  expect(ancestors(insert)[0]).toBe('process purchases');
+  const ledgerSql = spans.filter(
+    (span) =>
+      span.service === 'payment_gateway' &&
+      String(span.attributes['db.statement'] ?? span.attributes['db.query.text']).includes(
+        'ledger_entries',
+      ),
+  );
+  expect(ledgerSql.length).toBeGreaterThan(0);
+  for (const sql of ledgerSql) expect(ancestors(sql)).toContain('ledger insert');
+});
+
+test('when a purchase is made, then its request log line and the lines about it in both services carry its trace id', async () => {
+  const purchaseId = await buy();
+  const { traceId } = (await traceOf(purchaseId))[0]!;
+  const shopLines = jsonLines(shop.output.join('')).filter((line) => line.trace_id === traceId);
+  const gatewayLines = jsonLines(gateway.output.join('')).filter(
+    (line) => line.trace_id === traceId,
+  );
+  expect(shopLines.map((line) => line.msg)).toEqual(
+    expect.arrayContaining(['purchase placed', 'request completed', 'event published']),
+  );
+  expect(gatewayLines.map((line) => line.msg)).toContain('event booked');
+  for (const line of [...shopLines, ...gatewayLines]) {
+    expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
+  }
+});
+
+test('when the services are idle, then polling, health checks and the relay sweep make no traces', async () => {
+  const purchaseId = await buy();
+  await traceOf(purchaseId);
+  const before = traces.spans.length;
+  // Several drain polls, relay sweeps and readiness checks.
+  for (let i = 0; i < 5; i++) {
+    await request(shop.url).get('/ready').expect(200);
+    await request(gateway.url).get('/ready').expect(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  expect(traces.spans.slice(before).map((span) => `${span.service}: ${span.name}`)).toEqual([]);
+});
+
+test("when the caller sends a traceparent, then the sale's trace continues the caller's", async () => {
+  const traceId = '0af7651916cd43dd8448eb211c80319c';
+  const purchaseId = await buy({ traceparent: `00-${traceId}-b7ad6b7169203331-01` });
+  const spans = await traceOf(purchaseId);
+  expect(spans[0]!.traceId).toBe(traceId);
+  expect(spans.find((span) => span.name === 'ledger insert')).toBeDefined();
+});
+
+test('when the caller sends a malformed traceparent, then it is ignored: the sale succeeds in a new trace', async () => {
+  const purchaseId = await buy({ traceparent: '00-not-a-trace-01' });
+  const spans = await traceOf(purchaseId);
+  const http = spans.find((span) => !span.parentSpanId);
+  expect(http).toMatchObject({ service: 'ecommerce', kind: 2 });
+  expect(spans.some((span) => span.name === 'ledger insert')).toBe(true);
+});

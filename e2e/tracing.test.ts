@@ -1,4 +1,4 @@
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import request from 'supertest';
 import {
@@ -29,6 +29,7 @@ let gateway: TestGateway;
 let buyer: Actor;
 let productId: string;
 let sellerId: string;
+let soldOut: string;
 
 beforeAll(async () => {
   spans = recordSpans();
@@ -37,6 +38,7 @@ beforeAll(async () => {
   const boss = await admin(shop);
   sellerId = await createSeller(shop.app, boss);
   productId = await createProduct(shop.app, boss, { sellerId, price: 1234 });
+  soldOut = await createProduct(shop.app, boss, { sellerId, price: 99, stock: 0 });
   buyer = await customer(shop.app);
 });
 
@@ -135,4 +137,19 @@ test('when a purchase is cancelled, then the cancellation is booked in the trace
   const insert = one(found, 'ledger insert');
   expect(insert.spanContext().traceId).toBe(cancel.spanContext().traceId);
   expect(insert.attributes['ledger.entries_booked']).toBe(1);
+});
+
+test('when a purchase is refused (no stock), then its span names the problem code and is not marked failed', async () => {
+  spans.exporter.reset();
+  await request(shop.app)
+    .post('/purchase')
+    .set(buyer.auth)
+    .send({ products: [{ product_id: soldOut, quantity: 1 }], credit_card: validCard() })
+    .expect(409);
+  const [place] = spans.exporter
+    .getFinishedSpans()
+    .filter((span) => span.name === 'purchase place');
+  expect(place!.attributes['error.type']).toBe('insufficient_stock');
+  expect(place!.status.code).toBe(SpanStatusCode.UNSET);
+  expect(place!.events).toEqual([]);
 });

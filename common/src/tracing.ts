@@ -1,5 +1,6 @@
 import { ROOT_CONTEXT, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Link, Span, SpanKind, Tracer } from '@opentelemetry/api';
+import { AppError, statusOf } from './app-error';
 
 /**
  * Tracing through the OpenTelemetry API only. Without an SDK (telemetry off, the default) every
@@ -44,8 +45,17 @@ export function traceLogFields(): { trace_id?: string; span_id?: string } {
   return { trace_id: span.traceId, span_id: span.spanId };
 }
 
-/** Marks a span failed with the error that ended its work. */
+/**
+ * Marks a span failed with the error that ended its work. A refusal the caller is told about
+ * (an AppError under 500: no stock, a bad card) is an outcome, not a failure: it is named
+ * (`error.type`, the problem's code) but the span's status stays unset, as HTTP server spans
+ * treat 4xx.
+ */
 export function recordFailure(span: Span, error: unknown): void {
+  if (error instanceof AppError && statusOf(error.code) < 500) {
+    span.setAttribute('error.type', error.code);
+    return;
+  }
   span.recordException(error instanceof Error ? error : String(error));
   span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
 }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { telemetryEnvFields } from './telemetry-env';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -123,6 +124,8 @@ export function serviceEnvFields(defaultPort: number) {
     TRUST_PROXY: trustProxySchema,
     CORS_ORIGINS: corsOriginsSchema,
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+    // Read by the OpenTelemetry SDK (telemetry.ts), validated here with the rest.
+    ...telemetryEnvFields(),
   };
 }
 

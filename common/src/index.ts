@@ -13,4 +13,5 @@ export * from './lifecycle';
 export * from './metrics';
 export * from './openapi';
 export * from './routes';
+export * from './telemetry-env';
 export * from './tracing';

@@ -16,8 +16,9 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { TRACES_EXPORTERS } from './telemetry-env';
 
-const EXPORTERS = ['none', 'console', 'otlp'];
+const EXPORTERS: readonly string[] = TRACES_EXPORTERS;
 /** Probes answered many times a minute: a trace each would bury the sales. */
 const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
 

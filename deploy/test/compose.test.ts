@@ -22,7 +22,8 @@ interface Service {
   image?: string;
   build?: { context: string; args?: Record<string, string> };
   environment?: Record<string, string>;
-  depends_on?: Record<string, { condition: string }>;
+  depends_on?: Record<string, { condition: string; required?: boolean }>;
+  expose?: string[];
   healthcheck?: { test: string[] | string };
   ports?: string[];
   volumes?: string[];
@@ -51,11 +52,20 @@ describe('docker-compose.yml', () => {
       });
     }
     for (const name of apps) {
-      for (const [dependency, { condition }] of Object.entries(
+      for (const [dependency, { condition, required }] of Object.entries(
         compose.services[name]!.depends_on ?? {},
       )) {
         expect(compose.services[dependency]).toBeDefined();
-        expect(['service_healthy', 'service_completed_successfully']).toContain(condition);
+        // The trace viewer is no dependency: started first, but the app starts without it.
+        if (dependency === 'jaeger') {
+          expect({ name, condition, required }).toEqual({
+            name,
+            condition: 'service_started',
+            required: false,
+          });
+        } else {
+          expect(['service_healthy', 'service_completed_successfully']).toContain(condition);
+        }
       }
     }
     expect(compose.services['sns-sqs']!.image).toMatch(/^kibertoad\/fauxqs:/);
@@ -68,6 +78,27 @@ describe('docker-compose.yml', () => {
       for (const port of service.ports ?? [])
         expect({ name, port }).toEqual({ name, port: expect.stringMatching(/^127\.0\.0\.1:/) });
     }
+  });
+
+  test('when tracing, then the apps export to the jaeger service, whose UI is bound to loopback only', () => {
+    const serviceNames = {
+      ecommerce: 'ecommerce',
+      'payment-gateway': 'payment_gateway',
+      'payment-gateway-worker': 'payment_gateway',
+    };
+    for (const [name, serviceName] of Object.entries(serviceNames)) {
+      expect({ name, ...compose.services[name]!.environment }).toMatchObject({
+        name,
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
+        OTEL_SERVICE_NAME: serviceName,
+      });
+    }
+    const jaeger = compose.services.jaeger!;
+    expect(jaeger.image).toMatch(/^jaegertracing\/jaeger:2\.\d+\.\d+$/); // v2, pinned
+    expect(jaeger.expose).toEqual(expect.arrayContaining(['4317', '4318']));
+    // The UI only; OTLP stays on the compose network.
+    expect(jaeger.ports).toEqual(['127.0.0.1:16686:16686']);
+    expect(jaeger.healthcheck?.test).toContain('http://localhost:13133/status');
   });
 
   test('when the apps read their environment, then compose sets only variables they know', () => {

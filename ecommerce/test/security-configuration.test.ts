@@ -147,3 +147,42 @@ describe('TRUST_PROXY, CORS_ORIGINS and SHUTDOWN_TIMEOUT_MS', () => {
     ]);
   });
 });
+
+describe('OTEL_* (read by the OpenTelemetry SDK, validated with the rest)', () => {
+  test('when tracing is configured, then the settings are accepted', () => {
+    expect(
+      problemsOf(
+        production({
+          OTEL_TRACES_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.internal:4318',
+          OTEL_SERVICE_NAME: 'ecommerce',
+          OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+          OTEL_TRACES_SAMPLER_ARG: '0.1',
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  test('when the exporter is unknown, then it is named with every other bad setting', () => {
+    expect(problemsOf({ OTEL_TRACES_EXPORTER: 'jaeger', BCRYPT_ROUNDS: '3' })).toEqual([
+      'OTEL_TRACES_EXPORTER: must be one of none, console, otlp',
+      expect.stringMatching(/^BCRYPT_ROUNDS: /),
+    ]);
+  });
+
+  test.each(['jaeger:4318', 'grpc://jaeger:4317', 'not a url'])(
+    'when OTEL_EXPORTER_OTLP_ENDPOINT=%s, then a ConfigError asks for an http(s) URL',
+    (endpoint) => {
+      expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })).toEqual([
+        'OTEL_EXPORTER_OTLP_ENDPOINT: must be an http(s) URL of an OTLP receiver, such as http://127.0.0.1:4318',
+      ]);
+    },
+  );
+
+  test('when the sampler or its ratio is out of range, then a ConfigError names each', () => {
+    expect(problemsOf({ OTEL_TRACES_SAMPLER: 'ratio', OTEL_TRACES_SAMPLER_ARG: '10' })).toEqual([
+      expect.stringMatching(/^OTEL_TRACES_SAMPLER: must be one of always_on, always_off, /),
+      'OTEL_TRACES_SAMPLER_ARG: must be a number from 0 to 1',
+    ]);
+  });
+});

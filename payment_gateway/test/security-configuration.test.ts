@@ -51,3 +51,20 @@ describe('payment_gateway configuration', () => {
     });
   });
 });
+
+describe('OTEL_* (read by the OpenTelemetry SDK, validated with the rest)', () => {
+  test('when the compose settings are given, then they are accepted', () => {
+    expect(
+      problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318', OTEL_SERVICE_NAME: 'x' }),
+    ).toEqual([]);
+  });
+
+  test('when the exporter or the endpoint is bad, then a ConfigError names both', () => {
+    expect(
+      problemsOf({ OTEL_TRACES_EXPORTER: 'zipkin', OTEL_EXPORTER_OTLP_ENDPOINT: 'jaeger:4318' }),
+    ).toEqual([
+      'OTEL_TRACES_EXPORTER: must be one of none, console, otlp',
+      'OTEL_EXPORTER_OTLP_ENDPOINT: must be an http(s) URL of an OTLP receiver, such as http://127.0.0.1:4318',
+    ]);
+  });
+});

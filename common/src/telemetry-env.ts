@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/**
+ * The OTEL_* variables the services rely on, as the configuration validates them. The
+ * OpenTelemetry SDK reads them itself (telemetry.ts); the services' configuration only checks
+ * them, so a typo is named at start-up with every other bad setting instead of being logged
+ * (or ignored) by the SDK. Kept apart from telemetry.ts, which loads the SDK.
+ */
+
+/** OTEL_TRACES_EXPORTER values the services accept: `none` (the default) or where spans go. */
+export const TRACES_EXPORTERS = ['none', 'console', 'otlp'] as const;
+
+/** OTEL_TRACES_SAMPLER values the SDK knows (its default: `parentbased_always_on`). */
+export const TRACES_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+const oneOf = (values: readonly string[]) => `must be one of ${values.join(', ')}`;
+
+/** The OTEL_* fields of both services' environment schemas (all optional). */
+export function telemetryEnvFields() {
+  return {
+    OTEL_TRACES_EXPORTER: z.enum(TRACES_EXPORTERS, { error: oneOf(TRACES_EXPORTERS) }).optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .url({
+        protocol: /^https?$/,
+        error: 'must be an http(s) URL of an OTLP receiver, such as http://127.0.0.1:4318',
+      })
+      .optional(),
+    OTEL_SERVICE_NAME: z
+      .string()
+      .trim()
+      .min(1, 'must not be blank')
+      .max(100, 'must be at most 100 characters')
+      .optional(),
+    OTEL_TRACES_SAMPLER: z.enum(TRACES_SAMPLERS, { error: oneOf(TRACES_SAMPLERS) }).optional(),
+    OTEL_TRACES_SAMPLER_ARG: z.coerce
+      .number({ error: 'must be a number from 0 to 1' })
+      .min(0, 'must be a number from 0 to 1')
+      .max(1, 'must be a number from 0 to 1')
+      .optional(),
+  };
+}

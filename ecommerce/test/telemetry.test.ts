@@ -1,0 +1,40 @@
+import { tracesExporter } from '../../common/src/telemetry';
+
+/**
+ * Which exporter common/src/telemetry.ts starts the SDK with (a unit of common, tested here
+ * with the other common code). Off unless asked for: nothing is exported to a default endpoint.
+ */
+describe('tracesExporter', () => {
+  test.each<[string, string, Record<string, string>]>([
+    ['nothing is set', 'none', {}],
+    ['an OTLP endpoint is set', 'otlp', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' }],
+    [
+      'a traces-only OTLP endpoint is set',
+      'otlp',
+      { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://jaeger:4318/v1/traces' },
+    ],
+    ['the console exporter is named', 'console', { OTEL_TRACES_EXPORTER: 'console' }],
+    [
+      'none is named though an endpoint is set',
+      'none',
+      { OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' },
+    ],
+    [
+      'the SDK is disabled though an exporter and an endpoint are set',
+      'none',
+      {
+        OTEL_SDK_DISABLED: 'true',
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318',
+      },
+    ],
+  ])('when %s, then %s', (_, expected, env) => {
+    expect(tracesExporter(env)).toBe(expected);
+  });
+
+  test('when the exporter is unknown, then the error names the variable, the choices and the value', () => {
+    expect(() => tracesExporter({ OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow(
+      'OTEL_TRACES_EXPORTER must be one of none, console, otlp (got "jaeger").',
+    );
+  });
+});

@@ -1,4 +1,4 @@
-import { context } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import type { Context } from '@opentelemetry/api';
 import type { Logger } from '@marketplace/common';
 import type { OutboxEvent, OutboxRepository } from '../data/outbox-repository';
@@ -82,7 +82,9 @@ export class OutboxRelay {
       this.again = true;
       return;
     }
-    this.running = this.drain().finally(() => {
+    // A pass is nobody's request: nudged from a sale's span, it would otherwise put its SQL and
+    // SNS calls (for many sales' events) into that one sale's trace.
+    this.running = context.with(ROOT_CONTEXT, () => this.drain()).finally(() => {
       this.running = undefined;
       if (this.again && !this.stopped) {
         this.again = false;

@@ -90,6 +90,12 @@ function collector(): Promise<{ server: Server; url: string; spans: ExportedSpan
   );
 }
 
+/** The SQL a pg span traced (the attribute's old and new names), else ''. */
+const sqlOf = (span: ExportedSpan): string => {
+  const text = span.attributes['db.statement'] ?? span.attributes['db.query.text'];
+  return typeof text === 'string' ? text : '';
+};
+
 let traces: Awaited<ReturnType<typeof collector>>;
 let shop: ServiceProcess;
 let gateway: ServiceProcess;
@@ -213,22 +219,14 @@ test('when a purchase is made, then one trace runs from its HTTP request through
   // The sale's own statement, traced by the pg instrumentation inside the purchase's span.
   expect(
     spans.some(
-      (span) =>
-        span.service === 'ecommerce' &&
-        String(span.attributes['db.statement'] ?? span.attributes['db.query.text']).includes(
-          'INSERT INTO outbox_events',
-        ),
+      (span) => span.service === 'ecommerce' && sqlOf(span).includes('INSERT INTO outbox_events'),
     ),
   ).toBe(true);
   expect(ancestors(named('publish purchases', 'ecommerce')!)).toContain('purchase place');
   // The relay's pass (leases, SNS calls for many sales' events) is in no sale's trace.
   expect(
     spans
-      .filter((span) =>
-        /UPDATE outbox_events|PublishBatch|POST$/.test(
-          String(span.attributes['db.statement'] ?? span.attributes['db.query.text'] ?? span.name),
-        ),
-      )
+      .filter((span) => /UPDATE outbox_events|PublishBatch|POST$/.test(sqlOf(span) || span.name))
       .map((span) => span.name),
   ).toEqual([]);
   expect(ancestors(named('process purchases', 'payment_gateway')!)).toEqual(
@@ -237,11 +235,7 @@ test('when a purchase is made, then one trace runs from its HTTP request through
   const insert = named('ledger insert', 'payment_gateway')!;
   expect(ancestors(insert)[0]).toBe('process purchases');
   const ledgerSql = spans.filter(
-    (span) =>
-      span.service === 'payment_gateway' &&
-      String(span.attributes['db.statement'] ?? span.attributes['db.query.text']).includes(
-        'ledger_entries',
-      ),
+    (span) => span.service === 'payment_gateway' && sqlOf(span).includes('ledger_entries'),
   );
   expect(ledgerSql.length).toBeGreaterThan(0);
   for (const sql of ledgerSql) expect(ancestors(sql)).toContain('ledger insert');

@@ -84,13 +84,15 @@ export class OutboxRelay {
     }
     // A pass is nobody's request: nudged from a sale's span, it would otherwise put its SQL and
     // SNS calls (for many sales' events) into that one sale's trace.
-    this.running = context.with(ROOT_CONTEXT, () => this.drain()).finally(() => {
-      this.running = undefined;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        this.nudge();
-      }
-    });
+    this.running = context
+      .with(ROOT_CONTEXT, () => this.drain())
+      .finally(() => {
+        this.running = undefined;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.nudge();
+        }
+      });
   }
 
   /** Stops sweeping and waits for the pass in flight to finish. */

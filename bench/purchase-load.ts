@@ -57,11 +57,15 @@ export async function api<T>(
  */
 export async function startStack(
   scenario: Scenario,
-  env: Env = {},
+  env: { shop?: Env; gateway?: Env } = {},
 ): Promise<{ shop: ServiceProcess; gateway: ServiceProcess }> {
   const asMakeRun = { NODE_ENV: 'development', LOG_LEVEL: 'info', BCRYPT_ROUNDS: '10' };
-  const shop = await scenario.startShop({ ...asMakeRun, ...env });
-  const gateway = await scenario.startGateway({ ...asMakeRun, POLL_INTERVAL_MS: '1000', ...env });
+  const shop = await scenario.startShop({ ...asMakeRun, ...env.shop });
+  const gateway = await scenario.startGateway({
+    ...asMakeRun,
+    POLL_INTERVAL_MS: '1000',
+    ...env.gateway,
+  });
   return { shop, gateway };
 }
 

@@ -262,22 +262,19 @@ async function measure(
       `tracing ${mode}: ${ratePerSecond(result, ROUND_SECONDS).toFixed(0)} /s, ${latency(result)}; ` +
         `sink: ${received.requests} requests, ${received.spans.shop} + ${received.spans.gateway} spans`,
     );
-  }
-
-  // Measuring nothing is not a measurement.
-  for (const [i, r] of rounds.entries()) {
-    const { spans } = r.received;
-    if (r.mode === 'on' && (spans.shop === 0 || spans.gateway === 0)) {
+    // Measuring nothing is not a measurement: stop at the first round that would.
+    const { spans } = received;
+    if (mode === 'on' && (spans.shop === 0 || spans.gateway === 0)) {
       throw new Error(
         `tracing step: round ${i + 1} ran with tracing on but the OTLP sink got ${spans.shop} ` +
-          `ecommerce and ${spans.gateway} payment_gateway spans (${r.received.requests} requests, ` +
+          `ecommerce and ${spans.gateway} payment_gateway spans (${received.requests} requests, ` +
           `${sink.unreadable()} unreadable): the overhead would be measured against nothing`,
       );
     }
-    if (r.mode === 'off' && r.received.requests > 0) {
+    if (mode === 'off' && received.requests > 0) {
       throw new Error(
         `tracing step: round ${i + 1} ran with tracing off but the OTLP sink got ` +
-          `${r.received.requests} requests: the "off" figure is not tracing-free`,
+          `${received.requests} requests: the "off" figure is not tracing-free`,
       );
     }
   }

@@ -286,6 +286,12 @@ async function measure(
   const onRate = median(on.map((r) => r.perSecond));
   const offP99 = median(off.map((r) => r.round.result.latency.p99));
   const onP99 = median(on.map((r) => r.round.result.latency.p99));
+  // CPU the two services spent per placed purchase: less at the mercy of a busy machine.
+  const cpuMs = (r: Measured) =>
+    ((r.cores.ecommerce! + r.cores.payment_gateway!) * ROUND_SECONDS * 1000) /
+    Math.max(1, r.round.result['2xx']);
+  const offCpu = median(off.map(cpuMs));
+  const onCpu = median(on.map(cpuMs));
   const spans = on.reduce((sum, r) => sum + r.received.spans.shop + r.received.spans.gateway, 0);
   const onPurchases = on.reduce((sum, r) => sum + r.purchases, 0);
   const bytes = on.reduce((sum, r) => sum + r.received.bytes, 0);
@@ -304,6 +310,10 @@ async function measure(
       `${offRate.toFixed(0)} / ${onRate.toFixed(0)} per s, p99 ${offP99} / ${onP99} ms`,
     ],
     ['tracing overhead', `${pct(1 - onRate / offRate)} % of throughput`],
+    [
+      'services CPU per purchase, off / on',
+      `${offCpu.toFixed(2)} / ${onCpu.toFixed(2)} ms (ecommerce + payment_gateway)`,
+    ],
     [
       'OTLP sink, tracing-on rounds',
       `${requests} requests, ${(bytes / 2 ** 20).toFixed(1)} MiB, ${spans} spans ` +
@@ -332,6 +342,8 @@ async function measure(
       tracing_overhead_pct: pct(1 - onRate / offRate),
       tracing_p99_off_ms: round1(offP99),
       tracing_p99_on_ms: round1(onP99),
+      tracing_cpu_ms_per_purchase_off: round2(offCpu),
+      tracing_cpu_ms_per_purchase_on: round2(onCpu),
       tracing_spans_per_purchase: round1(spans / Math.max(1, onPurchases)),
     },
     rows,
@@ -349,4 +361,5 @@ function median(values: number[]): number {
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
+const round2 = (n: number) => Math.round(n * 100) / 100;
 const pct = (fraction: number) => round1(fraction * 100);

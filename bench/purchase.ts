@@ -1,5 +1,3 @@
-import autocannon from 'autocannon';
-import type { Instance, Result } from 'autocannon';
 import { QueryTypes } from 'sequelize';
 import { PostgresCluster } from '../faults/support/infrastructure';
 import { inParallel, send } from '../faults/support/load';
@@ -7,6 +5,26 @@ import { Scenario } from '../faults/support/scenario';
 import { sleep, waitFor } from '../test-support/eventually';
 import type { Buyer } from '../faults/support/scenario';
 import { cpuDuring, peakRssMb } from './process-stats';
+import {
+  adminToken,
+  body,
+  catalogue,
+  CONNECTIONS,
+  count,
+  created,
+  errors,
+  latency,
+  LIMITED_STOCK,
+  percentile,
+  ratePerSecond,
+  round,
+  ROUND_SECONDS,
+  settle,
+  SPREAD_PRODUCTS,
+  spreadRound,
+  startStack,
+} from './purchase-load';
+import type { Round } from './purchase-load';
 import { measureRawCeiling } from './raw-purchase';
 import { dropDatabase } from '../test-support/database';
 import type { BenchContext, BenchStep, StepResult } from './types';
@@ -16,139 +34,9 @@ import type { BenchContext, BenchStep, StepResult } from './types';
  * payment gateway draining behind it), each figure next to its ceiling measured in the same run.
  */
 
-const CONNECTIONS = 50;
-const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 10);
-const SPREAD_PRODUCTS = 200;
-const LIMITED_STOCK = 10_000;
 const E2E_PURCHASES = Number(process.env.BENCH_E2E_PURCHASES ?? 2000);
 const E2E_RATE = 100;
 const RELAY_EVENTS = 20_000;
-const CARD = {
-  card_number: '4111111111111111',
-  cvv: '123',
-  card_holder_name: 'Bench',
-  exp_date: '12/49',
-};
-
-interface Catalogue {
-  spread: string[];
-  hot: string;
-  limited: string;
-  sellerOf: Map<string, string>;
-}
-
-const body = (productId: string, quantity = 1) =>
-  JSON.stringify({ products: [{ product_id: productId, quantity }], credit_card: CARD });
-
-async function api<T>(url: string, path: string, payload: unknown, token?: string): Promise<T> {
-  const res = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify(payload),
-  });
-  if (res.status >= 300) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-/** Two sellers, the spread products, one hot product without a stock limit, one with. */
-async function catalogue(shopUrl: string, admin: string): Promise<Catalogue> {
-  const sellers = await Promise.all(
-    ['Bench A', 'Bench B'].map((name) =>
-      api<{ seller_id: string }>(shopUrl, '/seller', { name }, admin),
-    ),
-  );
-  const sellerOf = new Map<string, string>();
-  const product = async (title: string, sellerId: string, stock?: number) => {
-    const { product_id } = await api<{ product_id: string }>(
-      shopUrl,
-      '/products',
-      { title, price: 1000 + sellerOf.size, seller_id: sellerId, ...(stock ? { stock } : {}) },
-      admin,
-    );
-    sellerOf.set(product_id, sellerId);
-    return product_id;
-  };
-  const spread: string[] = [];
-  for (let i = 0; i < SPREAD_PRODUCTS; i++) {
-    spread.push(await product(`Spread ${i}`, sellers[i % 2]!.seller_id));
-  }
-  const hot = await product('Hot, unlimited', sellers[0]!.seller_id);
-  const limited = await product('Hot, limited', sellers[1]!.seller_id, LIMITED_STOCK);
-  return { spread, hot, limited, sellerOf };
-}
-
-interface Round {
-  result: Result;
-  /** [seconds since start, p99 ms of the responses in that second]. */
-  p99BySecond: [number, number][];
-  /** When the last 201 came back, ms after the start (limited stock sells out before the end). */
-  lastCreatedMs: number;
-}
-
-/** One autocannon round: each connection is a buyer of its own; `pick` chooses the product. */
-async function round(
-  shopUrl: string,
-  buyers: Buyer[],
-  pick: () => string,
-  options: { seconds: number },
-): Promise<Round> {
-  const started = Date.now();
-  const bySecond = new Map<number, number[]>();
-  let lastCreatedMs = 0;
-  let client = 0;
-  let finished!: (result: Result) => void;
-  let failed!: (error: unknown) => void;
-  const done = new Promise<Result>((resolve, reject) => {
-    finished = resolve;
-    failed = reject;
-  });
-  const instance: Instance = autocannon(
-    {
-      url: `${shopUrl}/purchase`,
-      method: 'POST',
-      connections: CONNECTIONS,
-      duration: options.seconds,
-      headers: { 'content-type': 'application/json' },
-      setupClient: (c) => {
-        c.setHeaders({
-          'content-type': 'application/json',
-          authorization: `Bearer ${buyers[client++ % buyers.length]!.token}`,
-        });
-      },
-      requests: [{ setupRequest: (request) => ({ ...request, body: body(pick()) }) }],
-    },
-    (error, result) => (error ? failed(error) : finished(result)),
-  );
-  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-    const elapsed = Date.now() - started;
-    const second = Math.floor(elapsed / 1000);
-    const list = bySecond.get(second) ?? [];
-    list.push(responseTime);
-    bySecond.set(second, list);
-    if (statusCode === 201) lastCreatedMs = elapsed;
-  });
-  const result = await done;
-  const p99BySecond = [...bySecond]
-    .sort(([a], [b]) => a - b)
-    .map(([second, times]): [number, number] => [second, percentile(times, 0.99)]);
-  return { result, p99BySecond, lastCreatedMs };
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
-}
-
-const created = (round: Round) => round.result['2xx'];
-const ratePerSecond = (round: Round, seconds: number) => created(round) / seconds;
-const latency = (round: Round) =>
-  `p50 ${round.result.latency.p50} / p99 ${round.result.latency.p99} / p99.9 ${round.result.latency.p99_9} ms`;
-const errors = (round: Round) =>
-  `${round.result.non2xx} non-2xx, ${round.result.errors} errors, ${round.result.timeouts} timeouts`;
 
 export const benchPurchase: BenchStep = async (context: BenchContext): Promise<StepResult> => {
   const port = Number(new URL(context.postgresUrl).port || 5432);
@@ -167,17 +55,8 @@ async function dropBenchDatabases(scenario: Scenario): Promise<void> {
 }
 
 async function measure(context: BenchContext, scenario: Scenario): Promise<StepResult> {
-  // What `make run` runs: development defaults, info logs.
-  const asMakeRun = { NODE_ENV: 'development', LOG_LEVEL: 'info', BCRYPT_ROUNDS: '10' };
-  const shop = await scenario.startShop(asMakeRun);
-  const gateway = await scenario.startGateway({ ...asMakeRun, POLL_INTERVAL_MS: '1000' });
-  const admin = (
-    await api<{ token: string }>(shop.url, '/login', {
-      username: 'mayara',
-      password: 'mayara123',
-    })
-  ).token;
-  const products = await catalogue(shop.url, admin);
+  const { shop, gateway } = await startStack(scenario);
+  const products = await catalogue(shop.url, await adminToken(shop.url));
   const buyers = await scenario.buyers(shop.url, 10);
   const rows: [string, string][] = [];
   const figures: Record<string, number> = {};
@@ -198,11 +77,11 @@ async function measure(context: BenchContext, scenario: Scenario): Promise<StepR
 
   // Each round starts level: what the previous one left to publish and book is done first.
   const cpu: Record<string, string> = {};
-  const measured = async (what: string, pick: () => string) => {
+  const measured = async (what: string, load: () => Promise<Round>) => {
     context.log(`POST /purchase ${what}`);
     const { result, cores, machineBusy } = await cpuDuring(
       { ecommerce: shop.child.pid!, payment_gateway: gateway.child.pid! },
-      () => round(shop.url, buyers, pick, { seconds: ROUND_SECONDS }),
+      load,
     );
     cpu[what] = `${Object.entries(cores)
       .map(([name, n]) => `${name} ${n}`)
@@ -210,17 +89,20 @@ async function measure(context: BenchContext, scenario: Scenario): Promise<StepR
     await settle(scenario);
     return result;
   };
-  let next = 0;
   const backlog = sampleBacklog(scenario);
-  const spread = await measured(
-    `spread over ${SPREAD_PRODUCTS} products`,
-    () => products.spread[next++ % products.spread.length]!,
+  const spread = await measured(`spread over ${SPREAD_PRODUCTS} products`, () =>
+    spreadRound(shop.url, buyers, products.spread),
   );
   const relayDuringLoad = await backlog.stop();
-  const hot = await measured('one hot product, unlimited stock', () => products.hot);
+  const hotRound = (pick: () => string) => () =>
+    round(shop.url, buyers, pick, { seconds: ROUND_SECONDS });
+  const hot = await measured(
+    'one hot product, unlimited stock',
+    hotRound(() => products.hot),
+  );
   const limited = await measured(
     `one hot product, ${LIMITED_STOCK} in stock`,
-    () => products.limited,
+    hotRound(() => products.limited),
   );
   const halfRate = Math.max(1, Math.floor(ratePerSecond(hot, ROUND_SECONDS) / 2));
   context.log(`POST /purchase one hot product, steady ${halfRate}/s (half that rate)`);
@@ -330,25 +212,6 @@ async function stockCheck(scenario: Scenario, productId: string) {
 }
 
 const UNPUBLISHED = 'SELECT count(*) AS n FROM outbox_events WHERE published_at IS NULL';
-
-async function count(sequelize: Scenario['ecommerce'], sql: string): Promise<number> {
-  const [row] = await sequelize.query<{ n: string }>(sql, { type: QueryTypes.SELECT });
-  return Number(row!.n);
-}
-
-/** Until every purchase so far is published and in the ledger: later figures start level. */
-async function settle(scenario: Scenario): Promise<void> {
-  const sold = await count(scenario.ecommerce, 'SELECT count(*) AS n FROM purchases');
-  await waitFor(
-    'the backlog of the load rounds',
-    async () =>
-      (await count(
-        scenario.payments,
-        'SELECT count(DISTINCT purchase_id) AS n FROM ledger_entries',
-      )) >= sold,
-    { timeoutMs: 300_000, intervalMs: 500 },
-  );
-}
 
 /** Unpublished outbox events, sampled every 250 ms while a round runs. */
 function sampleBacklog(scenario: Scenario) {

@@ -5,7 +5,7 @@
  * data is touched). Prints a table, writes bench/results.json and bench/chart.svg, and ends
  * with one key=value line per figure. Not a test: it measures, it does not fail on a target.
  *
- *   npx tsx bench/run.ts [purchase] [drain] [revenue]     (default: all three)
+ *   npx tsx bench/run.ts [purchase] [drain] [revenue] [tracing]     (default: all four)
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -14,12 +14,14 @@ import { benchDrain } from './drain';
 import { drawChart } from './chart';
 import { benchPurchase } from './purchase';
 import { benchRevenue } from './revenue';
+import { benchTracing } from './tracing';
 import type { BenchStep, StepResult } from './types';
 
 const STEPS: Record<string, BenchStep> = {
   purchase: benchPurchase,
   drain: benchDrain,
   revenue: benchRevenue,
+  tracing: benchTracing,
 };
 
 /** The targets, shown next to each figure (">= x" or "< x"). */
@@ -34,6 +36,7 @@ const TARGETS: Record<string, { atLeast?: number; below?: number }> = {
   drain_ratio: { atLeast: 0.5 },
   drain_scale_3_workers: { atLeast: 2 },
   revenue_p99_ms_1m: { below: 20 },
+  tracing_overhead_pct: { below: 10 },
   rss_mb_max: { below: 150 },
 };
 

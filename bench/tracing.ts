@@ -1,0 +1,365 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { PostgresCluster } from '../faults/support/infrastructure';
+import { Scenario } from '../faults/support/scenario';
+import { dropDatabase } from '../test-support/database';
+import { stopService } from '../test-support/service-process';
+import type { Env } from '../test-support/test-env';
+import { cpuDuring, peakRssMb } from './process-stats';
+import {
+  adminToken,
+  catalogue,
+  count,
+  errors,
+  latency,
+  ratePerSecond,
+  ROUND_SECONDS,
+  settle,
+  SPREAD_PRODUCTS,
+  spreadRound,
+  startStack,
+} from './purchase-load';
+import type { Round } from './purchase-load';
+import type { BenchContext, BenchStep, StepResult } from './types';
+
+/**
+ * Step 8 of `make bench`: what OpenTelemetry tracing costs the sale path. The purchase step's
+ * spread round (POST /purchase over 200 products, 50 connections, the gateway draining behind)
+ * against a stack started with tracing off, then one started with it on (OTLP http/protobuf to
+ * a sink in this process), alternating off, on, off, on so drift cancels out; each stack is
+ * fresh (tracing is decided at start) and warmed up before its round. Fails when the sink got
+ * no spans from a traced service, or any from an untraced one: that would measure nothing.
+ */
+
+const MODES = ['off', 'on', 'off', 'on'] as const;
+type Mode = (typeof MODES)[number];
+const WARM_UP_SECONDS = 2;
+const SERVICE_NAMES = { shop: 'bench-ecommerce', gateway: 'bench-payment-gateway' } as const;
+type ServiceKey = keyof typeof SERVICE_NAMES;
+
+/** What the sink received, by service (as named by the resource's `service.name`). */
+interface Received {
+  requests: number;
+  bytes: number;
+  spans: Record<ServiceKey | 'other', number> & { names: Map<string, number> };
+}
+
+const nothing = (): Received => ({
+  requests: 0,
+  bytes: 0,
+  spans: { shop: 0, gateway: 0, other: 0, names: new Map() },
+});
+
+function minus(a: Received, b: Received): Received {
+  return {
+    requests: a.requests - b.requests,
+    bytes: a.bytes - b.bytes,
+    spans: {
+      shop: a.spans.shop - b.spans.shop,
+      gateway: a.spans.gateway - b.spans.gateway,
+      other: a.spans.other - b.spans.other,
+      names: new Map(
+        [...a.spans.names].map(([name, n]) => [name, n - (b.spans.names.get(name) ?? 0)]),
+      ),
+    },
+  };
+}
+
+/**
+ * The length-delimited fields of one protobuf message: [field number, bytes]. Enough of the
+ * wire format to count spans (other wire types are skipped).
+ */
+function* messages(buffer: Buffer): Generator<[number, Buffer]> {
+  let at = 0;
+  const varint = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = buffer[at++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (at < buffer.length) {
+    const tag = varint();
+    const wireType = tag & 7;
+    if (wireType === 0) varint();
+    else if (wireType === 1) at += 8;
+    else if (wireType === 5) at += 4;
+    else if (wireType === 2) {
+      const length = varint();
+      yield [Math.floor(tag / 8), buffer.subarray(at, at + length)];
+      at += length;
+    } else throw new Error(`protobuf wire type ${wireType} at ${at}`);
+  }
+}
+
+/**
+ * Spans in an ExportTraceServiceRequest by service: resource_spans (1) hold a resource (1) and
+ * scope_spans (2), which hold spans (2).
+ */
+function countSpans(request: Buffer, into: Received['spans']): void {
+  for (const [field, resourceSpans] of messages(request)) {
+    if (field !== 1) continue;
+    let service: ServiceKey | 'other' = 'other';
+    let spans = 0;
+    for (const [inner, value] of messages(resourceSpans)) {
+      if (inner === 1) {
+        for (const key of Object.keys(SERVICE_NAMES) as ServiceKey[]) {
+          if (value.includes(SERVICE_NAMES[key])) service = key;
+        }
+      } else if (inner === 2) {
+        for (const [scopeField, span] of messages(value)) {
+          if (scopeField !== 2) continue;
+          spans++;
+          // Span.name is field 5.
+          for (const [spanField, name] of messages(span)) {
+            if (spanField === 5)
+              into.names.set(name.toString(), (into.names.get(name.toString()) ?? 0) + 1);
+          }
+        }
+      }
+    }
+    into[service] += spans;
+  }
+}
+
+/** A plain OTLP/HTTP traces endpoint: POST /v1/traces, 200 with an empty body, counted. */
+async function startSink() {
+  const received = nothing();
+  let unreadable = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== '/v1/traces') {
+        res.writeHead(404).end();
+        return;
+      }
+      const raw = Buffer.concat(chunks);
+      received.requests++;
+      received.bytes += raw.length;
+      try {
+        const gzipped = req.headers['content-encoding'] === 'gzip';
+        countSpans(gzipped ? gunzipSync(raw) : raw, received.spans);
+      } catch {
+        unreadable++;
+      }
+      res.writeHead(200, { 'content-length': 0 }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    snapshot: (): Received => ({
+      ...received,
+      spans: { ...received.spans, names: new Map(received.spans.names) },
+    }),
+    unreadable: () => unreadable,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Tracing as a person would set it: on with an OTLP endpoint, off with no OTEL_* at all. */
+function tracingEnv(mode: Mode, sinkUrl: string, service: ServiceKey): Env {
+  const unset: Env = {
+    OTEL_SDK_DISABLED: undefined,
+    OTEL_TRACES_EXPORTER: undefined,
+    OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined,
+    OTEL_SERVICE_NAME: undefined,
+  };
+  if (mode === 'off') return unset;
+  return {
+    ...unset,
+    OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
+    OTEL_SERVICE_NAME: SERVICE_NAMES[service],
+  };
+}
+
+interface Measured {
+  mode: Mode;
+  round: Round;
+  perSecond: number;
+  cores: Record<string, number>;
+  /** What the sink got while this stack ran, its shutdown flush included. */
+  received: Received;
+  purchases: number;
+  rss: { shop: number; gateway: number };
+}
+
+export const benchTracing: BenchStep = async (context: BenchContext): Promise<StepResult> => {
+  const sink = await startSink();
+  const port = Number(new URL(context.postgresUrl).port || 5432);
+  const scenario = await Scenario.open('bench_tracing', new PostgresCluster('(shared)', port));
+  try {
+    return await measure(context, scenario, sink);
+  } finally {
+    await scenario.close();
+    await dropDatabase(scenario.ecommerceDbUrl);
+    await dropDatabase(scenario.paymentsDbUrl);
+    await sink.close();
+  }
+};
+
+async function measure(
+  context: BenchContext,
+  scenario: Scenario,
+  sink: Awaited<ReturnType<typeof startSink>>,
+): Promise<StepResult> {
+  const purchasesSoFar = () => count(scenario.ecommerce, 'SELECT count(*) AS n FROM purchases');
+  const start = (mode: Mode) =>
+    startStack(scenario, {
+      shop: tracingEnv(mode, sink.url, 'shop'),
+      gateway: tracingEnv(mode, sink.url, 'gateway'),
+    });
+
+  // The catalogue and the buyers (their RS256 tokens outlive the restarts: the key pair is on
+  // disk) are made with the first round's stack, before anything is counted.
+  let stack = await start(MODES[0]);
+  let before = sink.snapshot();
+  let purchasesBefore = await purchasesSoFar();
+  const products = (await catalogue(stack.shop.url, await adminToken(stack.shop.url))).spread;
+  const buyers = await scenario.buyers(stack.shop.url, 10);
+
+  const rounds: Measured[] = [];
+  for (const [i, mode] of MODES.entries()) {
+    if (i > 0) {
+      before = sink.snapshot();
+      purchasesBefore = await purchasesSoFar();
+      stack = await start(mode);
+    }
+    const { shop, gateway } = stack;
+    context.log(`tracing ${mode} (round ${i + 1} of ${MODES.length}): warm-up, not counted`);
+    await spreadRound(shop.url, buyers, products, WARM_UP_SECONDS);
+    await settle(scenario);
+    context.log(`tracing ${mode}: POST /purchase spread over ${SPREAD_PRODUCTS} products`);
+    const { result, cores } = await cpuDuring(
+      { ecommerce: shop.child.pid!, payment_gateway: gateway.child.pid! },
+      () => spreadRound(shop.url, buyers, products),
+    );
+    // The gateway books the round's sales (its drain and ledger spans) before the stop.
+    await settle(scenario);
+    const rss = { shop: peakRssMb(shop.child.pid!), gateway: peakRssMb(gateway.child.pid!) };
+    // A graceful stop: the SDK exports what it still holds before the process ends.
+    await Promise.all([stopService(shop), stopService(gateway)]);
+    const received = minus(sink.snapshot(), before);
+    const purchases = (await purchasesSoFar()) - purchasesBefore;
+    rounds.push({
+      mode,
+      round: result,
+      perSecond: ratePerSecond(result, ROUND_SECONDS),
+      cores,
+      received,
+      purchases,
+      rss,
+    });
+    context.log(
+      `tracing ${mode}: ${ratePerSecond(result, ROUND_SECONDS).toFixed(0)} /s, ${latency(result)}; ` +
+        `sink: ${received.requests} requests, ${received.spans.shop} + ${received.spans.gateway} spans`,
+    );
+    // Measuring nothing is not a measurement: stop at the first round that would.
+    const { spans } = received;
+    if (mode === 'on' && (spans.shop === 0 || spans.gateway === 0)) {
+      throw new Error(
+        `tracing step: round ${i + 1} ran with tracing on but the OTLP sink got ${spans.shop} ` +
+          `ecommerce and ${spans.gateway} payment_gateway spans (${received.requests} requests, ` +
+          `${sink.unreadable()} unreadable): the overhead would be measured against nothing`,
+      );
+    }
+    if (mode === 'off' && received.requests > 0) {
+      throw new Error(
+        `tracing step: round ${i + 1} ran with tracing off but the OTLP sink got ` +
+          `${received.requests} requests: the "off" figure is not tracing-free`,
+      );
+    }
+  }
+
+  const of = (mode: Mode) => rounds.filter((r) => r.mode === mode);
+  const off = of('off');
+  const on = of('on');
+  const offRate = median(off.map((r) => r.perSecond));
+  const onRate = median(on.map((r) => r.perSecond));
+  const offP99 = median(off.map((r) => r.round.result.latency.p99));
+  const onP99 = median(on.map((r) => r.round.result.latency.p99));
+  // CPU the two services spent per placed purchase: less at the mercy of a busy machine.
+  const cpuMs = (r: Measured) =>
+    ((r.cores.ecommerce! + r.cores.payment_gateway!) * ROUND_SECONDS * 1000) /
+    Math.max(1, r.round.result['2xx']);
+  const offCpu = median(off.map(cpuMs));
+  const onCpu = median(on.map(cpuMs));
+  const spans = on.reduce((sum, r) => sum + r.received.spans.shop + r.received.spans.gateway, 0);
+  const onPurchases = on.reduce((sum, r) => sum + r.purchases, 0);
+  const bytes = on.reduce((sum, r) => sum + r.received.bytes, 0);
+  const requests = on.reduce((sum, r) => sum + r.received.requests, 0);
+
+  const rows: [string, string][] = rounds.map((r, i) => [
+    `round ${i + 1}, tracing ${r.mode}`,
+    `${r.perSecond.toFixed(0)} /s, ${latency(r.round)}, ${errors(r.round)}; ` +
+      `${Object.entries(r.cores)
+        .map(([name, n]) => `${name} ${n}`)
+        .join(', ')} cores`,
+  ]);
+  rows.push(
+    [
+      'POST /purchase spread, median off / on',
+      `${offRate.toFixed(0)} / ${onRate.toFixed(0)} per s, p99 ${offP99} / ${onP99} ms`,
+    ],
+    ['tracing overhead', `${pct(1 - onRate / offRate)} % of throughput`],
+    [
+      'services CPU per purchase, off / on',
+      `${offCpu.toFixed(2)} / ${onCpu.toFixed(2)} ms (ecommerce + payment_gateway)`,
+    ],
+    [
+      'OTLP sink, tracing-on rounds',
+      `${requests} requests, ${(bytes / 2 ** 20).toFixed(1)} MiB, ${spans} spans ` +
+        `(ecommerce ${on.reduce((s, r) => s + r.received.spans.shop, 0)}, payment_gateway ` +
+        `${on.reduce((s, r) => s + r.received.spans.gateway, 0)}) for ${onPurchases} purchases`,
+    ],
+  );
+  const byName = new Map<string, number>();
+  for (const r of on) {
+    for (const [name, n] of r.received.spans.names) byName.set(name, (byName.get(name) ?? 0) + n);
+  }
+  rows.push([
+    'spans per purchase, by name (top 10)',
+    [...byName]
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, 10)
+      .map(([name, n]) => `${name} ${(n / Math.max(1, onPurchases)).toFixed(1)}`)
+      .join(', '),
+  ]);
+  for (const [what, value] of rows) context.log(`${what}: ${value}`);
+
+  return {
+    figures: {
+      tracing_off_per_s: round1(offRate),
+      tracing_on_per_s: round1(onRate),
+      tracing_overhead_pct: pct(1 - onRate / offRate),
+      tracing_p99_off_ms: round1(offP99),
+      tracing_p99_on_ms: round1(onP99),
+      tracing_cpu_ms_per_purchase_off: round2(offCpu),
+      tracing_cpu_ms_per_purchase_on: round2(onCpu),
+      tracing_spans_per_purchase: round1(spans / Math.max(1, onPurchases)),
+    },
+    rows,
+    peakRssMb: {
+      'ecommerce, tracing on': Math.max(...on.map((r) => r.rss.shop)),
+      'payment_gateway (all), tracing on': Math.max(...on.map((r) => r.rss.gateway)),
+    },
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const pct = (fraction: number) => round1(fraction * 100);

@@ -13,7 +13,7 @@
  */
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { TRACES_EXPORTERS } from './telemetry-env';
@@ -70,9 +70,14 @@ export function startTelemetry(serviceName: string, env = process.env): Telemetr
         // drain's long polls alone would make a trace every second.
         requireParentforOutgoingSpans: true,
       }),
-      new ExpressInstrumentation(),
+      // The route's handler only: a span for each middleware (helmet, body parsers, auth,
+      // ...) made ~10 spans a purchase and most of tracing's cost (`make bench` tracing).
+      new ExpressInstrumentation({
+        ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
+      }),
       // Pool checks, the relay's lease sweeps and the feed's LISTEN: traced only inside a sale.
-      new PgInstrumentation({ requireParentSpan: true }),
+      // Statements only: checking a pooled connection out is no round trip worth a span.
+      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
       new IORedisInstrumentation({ requireParentSpan: true }),
     ],
   });

@@ -18,9 +18,9 @@ import { unique } from '../test-support/unique';
 
 /**
  * The compiled services with tracing on, as compose runs them, exporting OTLP (http/json) to a
- * collector in this test: what the SDK's auto-instrumentations add (the HTTP server span of
- * POST /purchase, the SQL statements) joins our spans in one trace per sale, and the drain's
- * polling makes no traces of its own. Jest cannot load those instrumentations in-process.
+ * collector in this test: the SDK as the services start it, with what its pg instrumentation
+ * adds (the SQL statements), joins the request's and our spans in one trace per sale, and the
+ * drain's polling makes no traces of its own. Jest cannot load that instrumentation in-process.
  */
 const ROOT = path.resolve(__dirname, '..');
 // Josias's notebook: the README's seller is processes.test.ts's, which counts its sales.

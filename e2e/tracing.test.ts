@@ -19,9 +19,9 @@ import { startGateway, startShop } from './support/stack';
 
 /**
  * One sale, one trace, with both services in this process and every span in memory: the
- * purchase's span, the relay's publish, the gateway's processing of the message and the
- * ledger insert share one trace id, each the child of the one before. (HTTP and SQL spans
- * come from the auto-instrumentations, which Jest cannot load: tracing-processes.test.ts.)
+ * request's span, the purchase's, the relay's publish, the gateway's processing of the message
+ * and the ledger insert share one trace id, each the child of the one before. (SQL spans come
+ * from the pg instrumentation, which Jest cannot load: tracing-processes.test.ts.)
  */
 let spans: ReturnType<typeof recordSpans>;
 let shop: TestApp;
@@ -91,6 +91,18 @@ test('when a purchase is booked, then its span, the publish, the processing and 
   for (const span of [publish, processing, insert]) {
     expect(span.spanContext().traceId).toBe(traceId);
   }
+  // The request's own span is the root: POST /purchase, its route and status.
+  const http = spans.exporter
+    .getFinishedSpans()
+    .find((span) => span.spanContext().spanId === parentOf(place))!;
+  expect(http.name).toBe('POST /purchase');
+  expect(http.kind).toBe(SpanKind.SERVER);
+  expect(http.spanContext().traceId).toBe(traceId);
+  expect(parentOf(http)).toBeUndefined();
+  expect(http.attributes).toMatchObject({
+    'http.route': '/purchase',
+    'http.response.status_code': 201,
+  });
   expect(parentOf(publish)).toBe(place.spanContext().spanId);
   expect(parentOf(processing)).toBe(publish.spanContext().spanId);
   expect(parentOf(insert)).toBe(processing.spanContext().spanId);

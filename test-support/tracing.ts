@@ -6,9 +6,9 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 /**
  * Records every span of this test file in memory: a real SDK tracer provider (W3C propagation,
  * AsyncLocalStorage context), registered globally as `startTelemetry` registers it in the
- * services. Jest loads modules through its own registry, which the SDK's auto-instrumentations
- * (http, express, pg) cannot patch: in-process tests see the spans our code makes; the
- * processes test (e2e/tracing-processes.test.ts) sees the instrumentations' too.
+ * services. Jest loads modules through its own registry, which the SDK's instrumentations (pg,
+ * ioredis) cannot patch: in-process tests see the spans our code makes (requests included);
+ * the processes test (e2e/tracing-processes.test.ts) sees the SQL spans too.
  */
 export function recordSpans(): { exporter: InMemorySpanExporter; stop: () => Promise<void> } {
   const exporter = new InMemorySpanExporter();

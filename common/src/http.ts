@@ -13,6 +13,7 @@ import { AppError, toProblem } from './app-error';
 import type { ErrorCode, FieldError } from './app-error';
 import type { TrustProxy } from './config';
 import { serializeError } from './logger';
+import { traceRequests } from './request-tracing';
 
 /** Express plumbing both services share, so their errors, logs and metrics look the same. */
 
@@ -133,7 +134,7 @@ export function requestMetrics(
 const EXPOSED_HEADERS = ['X-Total-Count', 'X-Request-Id', 'Location', 'Retry-After'];
 
 /**
- * An Express app with what every service puts first: the client address behind the configured
+ * An Express app with what every service puts first: the request's trace span, the client address behind the configured
  * proxies (`trust proxy`), security headers (helmet), CORS only for the configured origins
  * (none by default), request logs with ids, request metrics, and body parsers capped at
  * 100 kB (more is a 413).
@@ -148,6 +149,8 @@ export function createBaseApp(options: {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy);
+  // First: everything after it (logs included) runs in the request's span.
+  app.use(traceRequests());
   app.use(helmet());
   if (options.corsOrigins.length > 0) {
     app.use(cors({ origin: options.corsOrigins, exposedHeaders: EXPOSED_HEADERS, maxAge: 600 }));

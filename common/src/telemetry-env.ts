@@ -20,6 +20,10 @@ export const TRACES_SAMPLERS = [
   'parentbased_traceidratio',
 ] as const;
 
+/** The SDK instrumentations the services load; OTEL_NODE_DISABLED_INSTRUMENTATIONS names any to skip. */
+export const INSTRUMENTATIONS = ['pg', 'ioredis'] as const;
+export type InstrumentationName = (typeof INSTRUMENTATIONS)[number];
+
 const oneOf = (values: readonly string[]) => `must be one of ${values.join(', ')}`;
 
 /** The OTEL_* fields of both services' environment schemas (all optional). */
@@ -37,6 +41,17 @@ export function telemetryEnvFields() {
       .trim()
       .min(1, 'must not be blank')
       .max(100, 'must be at most 100 characters')
+      .optional(),
+    OTEL_NODE_DISABLED_INSTRUMENTATIONS: z
+      .string()
+      .refine(
+        (list) =>
+          list
+            .split(',')
+            .map((name) => name.trim())
+            .every((name) => (INSTRUMENTATIONS as readonly string[]).includes(name)),
+        `must be a comma-separated list of ${INSTRUMENTATIONS.join(', ')}`,
+      )
       .optional(),
     OTEL_TRACES_SAMPLER: z.enum(TRACES_SAMPLERS, { error: oneOf(TRACES_SAMPLERS) }).optional(),
     OTEL_TRACES_SAMPLER_ARG: z.coerce

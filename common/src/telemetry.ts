@@ -12,15 +12,13 @@
  * own OTEL_* variables ask for them.
  */
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
-import { TRACES_EXPORTERS } from './telemetry-env';
+import { INSTRUMENTATIONS, TRACES_EXPORTERS } from './telemetry-env';
+import type { InstrumentationName } from './telemetry-env';
 
 const EXPORTERS: readonly string[] = TRACES_EXPORTERS;
-/** Probes answered many times a minute: a trace each would bury the sales. */
-const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
 
 export interface Telemetry {
   /** Exports what is buffered and stops (the last shutdown step). */
@@ -46,6 +44,25 @@ export function tracesExporter(env: NodeJS.ProcessEnv): string {
     : 'none';
 }
 
+/**
+ * The SDK's instrumentations, less those OTEL_NODE_DISABLED_INSTRUMENTATIONS names (the
+ * variable of OpenTelemetry's auto-instrumentations-node, e.g. `pg`): each costs throughput
+ * (README "Tracing"). Built only when enabled: an instrumentation patches its module as soon
+ * as it is constructed.
+ */
+function instrumentations(env: NodeJS.ProcessEnv) {
+  const disabled = new Set(
+    (env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? '').split(',').map((name) => name.trim()),
+  );
+  const factories: Record<InstrumentationName, () => Instrumentation> = {
+    // Pool checks, the relay's lease sweeps and the feed's LISTEN: traced only inside a sale.
+    // Statements only: checking a pooled connection out is no round trip worth a span.
+    pg: () => new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+    ioredis: () => new IORedisInstrumentation({ requireParentSpan: true }),
+  };
+  return INSTRUMENTATIONS.filter((name) => !disabled.has(name)).map((name) => factories[name]());
+}
+
 export function startTelemetry(serviceName: string, env = process.env): Telemetry {
   let exporter: string;
   try {
@@ -63,23 +80,7 @@ export function startTelemetry(serviceName: string, env = process.env): Telemetr
   const sdk = new NodeSDK({
     // OTEL_SERVICE_NAME, when set, names the service instead.
     ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has(req.url ?? ''),
-        // SNS/SQS calls and other outgoing requests belong to a sale's trace or to none: the
-        // drain's long polls alone would make a trace every second.
-        requireParentforOutgoingSpans: true,
-      }),
-      // The route's handler only: a span for each middleware (helmet, body parsers, auth,
-      // ...) made ~10 spans a purchase and most of tracing's cost (`make bench` tracing).
-      new ExpressInstrumentation({
-        ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
-      }),
-      // Pool checks, the relay's lease sweeps and the feed's LISTEN: traced only inside a sale.
-      // Statements only: checking a pooled connection out is no round trip worth a span.
-      new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-      new IORedisInstrumentation({ requireParentSpan: true }),
-    ],
+    instrumentations: instrumentations(env),
   });
   sdk.start();
   return { shutdown: () => sdk.shutdown() };

@@ -1,0 +1,59 @@
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
+import type { RequestHandler } from 'express';
+
+const tracing = trace.getTracer('marketplace-http');
+
+/** Probes answered many times a minute: a trace each would bury the sales. */
+const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
+
+/**
+ * The SERVER span of each request, in the caller's trace when it sends a W3C `traceparent`
+ * (a malformed one is ignored: a new trace), named by method and route (`POST /purchase`)
+ * with the stable HTTP attributes. The rest of the request (handlers, logs, SQL) runs in its
+ * context. Without a tracer provider (tracing off) the span is a no-op.
+ *
+ * Why not @opentelemetry/instrumentation-http: measured with `make bench` (tracing step) it
+ * took ~18 % of purchase throughput on its own — it wraps every listener of every request
+ * and response — against the < 10 % the whole of tracing may cost. This middleware records
+ * the same span for a few percent.
+ */
+export function traceRequests(): RequestHandler {
+  return (req, res, next) => {
+    if (UNTRACED_PATHS.has(req.path)) {
+      next();
+      return;
+    }
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const span = tracing.startSpan(
+      req.method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': req.method, 'url.path': req.path },
+      },
+      parent,
+    );
+    res.once('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path;
+      if (route !== undefined) {
+        const path = `${req.baseUrl}${route}`;
+        span.setAttribute('http.route', path);
+        span.updateName(`${req.method} ${path}`);
+      }
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+    // A response that never finishes (the client went away) still ends its span.
+    res.once('close', () => {
+      if (span.isRecording()) span.end();
+    });
+    context.with(trace.setSpan(parent, span), next);
+  };
+}

@@ -1,7 +1,7 @@
 /**
  * Starts OpenTelemetry tracing for a service, configured by the standard OTEL_* variables.
  *
- * Must run before express, pg or ioredis are first required (their instrumentations patch them
+ * Must run before pg and ioredis are first required (their instrumentations patch them
  * as they load): each service's `src/telemetry.ts` calls it and is the first import of its
  * main.ts. Deliberately not exported from the package's index, which loads express.
  *
@@ -50,7 +50,7 @@ export function tracesExporter(env: NodeJS.ProcessEnv): string {
  * (README "Tracing"). Built only when enabled: an instrumentation patches its module as soon
  * as it is constructed.
  */
-function instrumentations(env: NodeJS.ProcessEnv) {
+export function instrumentations(env: NodeJS.ProcessEnv): Instrumentation[] {
   const disabled = new Set(
     (env.OTEL_NODE_DISABLED_INSTRUMENTATIONS ?? '').split(',').map((name) => name.trim()),
   );

@@ -1,4 +1,4 @@
-import { tracesExporter } from '../../common/src/telemetry';
+import { instrumentations, tracesExporter } from '../../common/src/telemetry';
 
 /**
  * Which exporter common/src/telemetry.ts starts the SDK with (a unit of common, tested here
@@ -36,5 +36,18 @@ describe('tracesExporter', () => {
     expect(() => tracesExporter({ OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow(
       'OTEL_TRACES_EXPORTER must be one of none, console, otlp (got "jaeger").',
     );
+  });
+});
+
+describe('instrumentations', () => {
+  test.each<[string, string[]]>([
+    ['', ['@opentelemetry/instrumentation-pg', '@opentelemetry/instrumentation-ioredis']],
+    ['pg', ['@opentelemetry/instrumentation-ioredis']],
+    [' pg , ioredis ', []],
+  ])('when OTEL_NODE_DISABLED_INSTRUMENTATIONS=%j, then the SDK loads %j', (disabled, loaded) => {
+    const built = instrumentations({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: disabled });
+    // Constructing one enables it: leave nothing patched behind.
+    for (const instrumentation of built) instrumentation.disable();
+    expect(built.map((instrumentation) => instrumentation.instrumentationName)).toEqual(loaded);
   });
 });

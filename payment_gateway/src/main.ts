@@ -1,4 +1,4 @@
-// Tracing first (see telemetry.ts), before anything loads express, pg or ioredis.
+// Tracing first (see telemetry.ts), before anything loads pg or ioredis.
 import { telemetry } from './telemetry';
 import {
   closeServer,

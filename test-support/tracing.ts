@@ -1,4 +1,5 @@
 import { trace } from '@opentelemetry/api';
+import { setTracingEnabled } from '@marketplace/common';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -14,11 +15,13 @@ export function recordSpans(): { exporter: InMemorySpanExporter; stop: () => Pro
   const exporter = new InMemorySpanExporter();
   const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   provider.register();
+  setTracingEnabled(true);
   return {
     exporter,
     async stop() {
       await provider.shutdown();
       trace.disable();
+      setTracingEnabled(false);
     },
   };
 }

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { traceLogFields } from './tracing';
+import { tracingEnabled } from './tracing-switch';
 
 export type { Logger };
 
@@ -68,7 +69,7 @@ export function createLogger(
     serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
     // Every line written inside a traced request or message names its trace and span.
-    mixin: traceLogFields,
+    ...(tracingEnabled() ? { mixin: traceLogFields } : {}),
   };
   // Asynchronous writes to stdout: a line waits only while the previous write is in flight, so
   // under load lines go out together instead of one write(2) each (a synchronous write per

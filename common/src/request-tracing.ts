@@ -7,6 +7,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { RequestHandler } from 'express';
+import { tracingEnabled } from './tracing-switch';
 
 const tracing = trace.getTracer('marketplace-http');
 
@@ -26,7 +27,7 @@ const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
  */
 export function traceRequests(): RequestHandler {
   return (req, res, next) => {
-    if (UNTRACED_PATHS.has(req.path)) {
+    if (!tracingEnabled() || UNTRACED_PATHS.has(req.path)) {
       next();
       return;
     }

@@ -16,6 +16,7 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { INSTRUMENTATIONS, TRACES_EXPORTERS } from './telemetry-env';
+import { setTracingEnabled } from './tracing-switch';
 import type { InstrumentationName } from './telemetry-env';
 
 const EXPORTERS: readonly string[] = TRACES_EXPORTERS;
@@ -83,5 +84,6 @@ export function startTelemetry(serviceName: string, env = process.env): Telemetr
     instrumentations: instrumentations(env),
   });
   sdk.start();
+  setTracingEnabled(true);
   return { shutdown: () => sdk.shutdown() };
 }

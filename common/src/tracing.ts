@@ -1,6 +1,16 @@
-import { ROOT_CONTEXT, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import {
+  INVALID_SPAN_CONTEXT,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  context,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
 import type { Attributes, Context, Link, Span, SpanKind, Tracer } from '@opentelemetry/api';
 import { AppError, statusOf } from './app-error';
+import { tracingEnabled } from './tracing-switch';
+
+export { setTracingEnabled, tracingEnabled } from './tracing-switch';
 
 /**
  * Tracing through the OpenTelemetry API only. Without an SDK (telemetry off, the default) every
@@ -70,6 +80,7 @@ export async function inSpan<T>(
   options: { kind?: SpanKind; attributes?: Attributes },
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
+  if (!tracingEnabled()) return work(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
   return tracerOf.startActiveSpan(name, options, async (span) => {
     try {
       return await work(span);

@@ -1,9 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { createSequelize } from '@marketplace/common';
-import { loadFixtures } from '../ecommerce/src/data/fixtures';
 import { loadConfig } from '../payment_gateway/src/config';
 import { removeGatewayKeys, testEnv } from '../payment_gateway/test/support/test-app';
 import { testBullPrefix } from '../test-support/bullmq';
@@ -11,13 +7,13 @@ import { eventually } from '../test-support/eventually';
 import { startService, stopService } from '../test-support/service-process';
 import type { ServiceProcess } from '../test-support/service-process';
 import { unique } from '../test-support/unique';
+import { buildServicesAndLoadFixtures } from './support/compiled-stack';
 
 /**
  * The compiled services as `make run` starts them: configuration from the environment,
  * migrations at start, readiness, a purchase that reaches the ledger, and SIGTERM ending each
  * process cleanly (exit 0) after its in-flight work.
  */
-const ROOT = path.resolve(__dirname, '..');
 
 let shop: ServiceProcess | undefined;
 let gateway: ServiceProcess | undefined;
@@ -25,17 +21,7 @@ let gateway: ServiceProcess | undefined;
 const bullPrefix = testBullPrefix('process');
 
 beforeAll(async () => {
-  // Incremental: nearly free when `make test` has just built.
-  execFileSync(
-    path.join(ROOT, 'node_modules/.bin/tsc'),
-    ['-b', 'common', 'ecommerce', 'payment_gateway'],
-    {
-      cwd: ROOT,
-    },
-  );
-  const sequelize = createSequelize(process.env.TEST_E2E_ECOMMERCE_DATABASE_URL!);
-  await loadFixtures(sequelize, { bcryptRounds: 4 });
-  await sequelize.close();
+  await buildServicesAndLoadFixtures();
 });
 
 afterAll(async () => {

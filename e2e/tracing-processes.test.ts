@@ -1,12 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { createSequelize } from '@marketplace/common';
-import { loadFixtures } from '../ecommerce/src/data/fixtures';
 import { loadConfig } from '../payment_gateway/src/config';
 import { removeGatewayKeys, testEnv } from '../payment_gateway/test/support/test-app';
 import { testBullPrefix } from '../test-support/bullmq';
@@ -15,6 +11,7 @@ import { jsonLines } from '../test-support/log-capture';
 import { startService, stopService } from '../test-support/service-process';
 import type { ServiceProcess } from '../test-support/service-process';
 import { unique } from '../test-support/unique';
+import { buildServicesAndLoadFixtures } from './support/compiled-stack';
 
 /**
  * The compiled services with tracing on, as compose runs them, exporting OTLP (http/json) to a
@@ -22,7 +19,6 @@ import { unique } from '../test-support/unique';
  * adds (the SQL statements), joins the request's and our spans in one trace per sale, and the
  * drain's polling makes no traces of its own. Jest cannot load that instrumentation in-process.
  */
-const ROOT = path.resolve(__dirname, '..');
 // Josias's notebook: the README's seller is processes.test.ts's, which counts its sales.
 const PRODUCT = 'aa44ac86-3705-4954-8a1d-aa4733623870';
 
@@ -102,16 +98,7 @@ let gateway: ServiceProcess;
 const bullPrefix = testBullPrefix('trace-proc');
 
 beforeAll(async () => {
-  execFileSync(
-    path.join(ROOT, 'node_modules/.bin/tsc'),
-    ['-b', 'common', 'ecommerce', 'payment_gateway'],
-    {
-      cwd: ROOT,
-    },
-  );
-  const sequelize = createSequelize(process.env.TEST_E2E_ECOMMERCE_DATABASE_URL!);
-  await loadFixtures(sequelize, { bcryptRounds: 4 });
-  await sequelize.close();
+  await buildServicesAndLoadFixtures();
 
   traces = await collector();
   const env = process.env;

@@ -1,17 +1,18 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
 import request from 'supertest';
-import { loadConfig } from '../payment_gateway/src/config';
-import { removeGatewayKeys, testEnv } from '../payment_gateway/test/support/test-app';
 import { testBullPrefix } from '../test-support/bullmq';
 import { eventually } from '../test-support/eventually';
 import { jsonLines } from '../test-support/log-capture';
-import { startService, stopService } from '../test-support/service-process';
+import { stopService } from '../test-support/service-process';
 import type { ServiceProcess } from '../test-support/service-process';
-import { unique } from '../test-support/unique';
-import { buildServicesAndLoadFixtures } from './support/compiled-stack';
+import {
+  buildServicesAndLoadFixtures,
+  buyAsJames,
+  removeBullKeys,
+  startCompiledServices,
+} from './support/compiled-stack';
 
 /**
  * The compiled services with tracing on, as compose runs them, exporting OTLP (http/json) to a
@@ -101,63 +102,26 @@ beforeAll(async () => {
   await buildServicesAndLoadFixtures();
 
   traces = await collector();
-  const env = process.env;
-  const shared = {
-    NODE_ENV: 'test',
-    AWS_ENDPOINT_URL: env.TEST_E2E_AWS_ENDPOINT_URL,
-    AWS_REGION: 'us-east-1',
-    OTEL_EXPORTER_OTLP_ENDPOINT: traces.url,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-    // Export within a fraction of a second instead of the default 5 s.
-    OTEL_BSP_SCHEDULE_DELAY: '100',
-  };
-  [shop, gateway] = await Promise.all([
-    startService('ecommerce/dist/main.js', {
-      ...shared,
-      DATABASE_URL: env.TEST_E2E_ECOMMERCE_DATABASE_URL,
-      BCRYPT_ROUNDS: '4',
-    }),
-    startService('payment_gateway/dist/main.js', {
-      ...shared,
-      DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,
-      POLL_INTERVAL_MS: '300',
-      BULLMQ_PREFIX: bullPrefix,
-    }),
-  ]);
+  ({ shop, gateway } = await startCompiledServices({
+    bullPrefix,
+    pollIntervalMs: 300,
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: traces.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      // Export within a fraction of a second instead of the default 5 s.
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    },
+  }));
 });
 
 afterAll(async () => {
   await Promise.all([shop && stopService(shop), gateway && stopService(gateway)]);
   traces?.server.close();
-  const redis = new Redis(loadConfig(testEnv()).redisUrl);
-  try {
-    await removeGatewayKeys(redis, bullPrefix);
-  } finally {
-    await redis.quit();
-  }
+  await removeBullKeys(bullPrefix);
 });
 
 async function buy(headers: Record<string, string> = {}): Promise<string> {
-  const login = await request(shop.url)
-    .post('/login')
-    .type('form')
-    .send({ username: 'james', password: 'james1234' })
-    .expect(200);
-  const purchase = await request(shop.url)
-    .post('/purchase')
-    .set('Authorization', `Bearer ${login.body.token as string}`)
-    .set('Idempotency-Key', unique('trace'))
-    .set(headers)
-    .send({
-      products: [{ product_id: PRODUCT, quantity: 1 }],
-      credit_card: {
-        card_number: '4111111111111111',
-        cvv: '789',
-        card_holder_name: 'James',
-        exp_date: '12/49',
-      },
-    })
-    .expect(201);
+  const purchase = await buyAsJames(shop.url, { productId: PRODUCT, quantity: 1, headers });
   return purchase.body.purchase_id as string;
 }
 

@@ -13,7 +13,7 @@ import { AppError, toProblem } from './app-error';
 import type { ErrorCode, FieldError } from './app-error';
 import type { TrustProxy } from './config';
 import { serializeError } from './logger';
-import { traceRequests } from './request-tracing';
+import { PROBE_PATHS, traceRequests } from './request-tracing';
 
 /** Express plumbing both services share, so their errors, logs and metrics look the same. */
 
@@ -74,8 +74,6 @@ export function parseInput<S extends z.ZodType>(
   );
 }
 
-const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
-
 /**
  * One JSON log line per request, carrying a request id: the caller's X-Request-Id when it
  * looks sane, else a new UUID; echoed in the response. A request that ended in an unexpected
@@ -93,7 +91,7 @@ export function requestLogging(logger: Logger): RequestHandler {
     },
     customLogLevel: (req, res, error) => {
       if (error || res.err) return 'error';
-      if (QUIET_PATHS.has(req.url ?? '')) return 'silent';
+      if (PROBE_PATHS.has(req.url ?? '')) return 'silent';
       return res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
     },
     customErrorMessage: (_req, res) => (res.err ? 'unhandled error' : 'request errored'),

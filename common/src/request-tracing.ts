@@ -11,8 +11,11 @@ import { tracingEnabled } from './tracing-switch';
 
 const tracing = trace.getTracer('marketplace-http');
 
-/** Probes answered many times a minute: a trace each would bury the sales. */
-const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
+/**
+ * Probes answered many times a minute: neither traced (a trace each would bury the sales) nor
+ * logged unless they fail (requestLogging).
+ */
+export const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
 
 /**
  * The SERVER span of each request, in the caller's trace when it sends a W3C `traceparent`
@@ -27,7 +30,7 @@ const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics']);
  */
 export function traceRequests(): RequestHandler {
   return (req, res, next) => {
-    if (!tracingEnabled() || UNTRACED_PATHS.has(req.path)) {
+    if (!tracingEnabled() || PROBE_PATHS.has(req.path)) {
       next();
       return;
     }

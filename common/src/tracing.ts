@@ -6,7 +6,7 @@ import {
   propagation,
   trace,
 } from '@opentelemetry/api';
-import type { Attributes, Context, Link, Span, SpanKind, Tracer } from '@opentelemetry/api';
+import type { Attributes, Context, Span, SpanKind, Tracer } from '@opentelemetry/api';
 import { AppError, statusOf } from './app-error';
 import { tracingEnabled } from './tracing-switch';
 
@@ -40,12 +40,6 @@ export function currentTraceCarrier(active: Context = context.active()): TraceCa
 export function contextFromCarrier(carrier: TraceCarrier | null | undefined): Context {
   if (!carrier || typeof carrier.traceparent !== 'string') return ROOT_CONTEXT;
   return propagation.extract(ROOT_CONTEXT, carrier);
-}
-
-/** A link to the span a context carries, when it carries a valid one. */
-export function linkTo(parent: Context, attributes?: Attributes): Link[] {
-  const span = trace.getSpanContext(parent);
-  return span && trace.isSpanContextValid(span) ? [{ context: span, attributes }] : [];
 }
 
 /** `trace_id` and `span_id` of the active span, for every log line (pino's mixin). */

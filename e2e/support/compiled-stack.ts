@@ -1,7 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { createSequelize } from '@marketplace/common';
+import { Redis } from 'ioredis';
+import request from 'supertest';
 import { loadFixtures } from '../../ecommerce/src/data/fixtures';
+import { loadConfig } from '../../payment_gateway/src/config';
+import { removeGatewayKeys, testEnv } from '../../payment_gateway/test/support/test-app';
+import { startService } from '../../test-support/service-process';
+import type { ServiceProcess } from '../../test-support/service-process';
+import { unique } from '../../test-support/unique';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -22,4 +29,71 @@ export async function buildServicesAndLoadFixtures(): Promise<void> {
   } finally {
     await sequelize.close();
   }
+}
+
+/** The compiled services on this suite's databases and emulator, started together. */
+export async function startCompiledServices(options: {
+  bullPrefix: string;
+  pollIntervalMs: number;
+  /** More settings for both (tracing, say). */
+  env?: Record<string, string>;
+}): Promise<{ shop: ServiceProcess; gateway: ServiceProcess }> {
+  const env = process.env;
+  const shared = {
+    // test: the one mode that accepts BCRYPT_ROUNDS under 10 (a quick fixture load and login).
+    NODE_ENV: 'test',
+    AWS_ENDPOINT_URL: env.TEST_E2E_AWS_ENDPOINT_URL,
+    AWS_REGION: 'us-east-1',
+    ...options.env,
+  };
+  const [shop, gateway] = await Promise.all([
+    startService('ecommerce/dist/main.js', {
+      ...shared,
+      DATABASE_URL: env.TEST_E2E_ECOMMERCE_DATABASE_URL,
+      BCRYPT_ROUNDS: '4',
+    }),
+    startService('payment_gateway/dist/main.js', {
+      ...shared,
+      DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,
+      POLL_INTERVAL_MS: String(options.pollIntervalMs),
+      BULLMQ_PREFIX: options.bullPrefix,
+    }),
+  ]);
+  return { shop, gateway };
+}
+
+/** Leaves nothing of a stopped gateway's BullMQ prefix in Redis. */
+export async function removeBullKeys(bullPrefix: string): Promise<void> {
+  const redis = new Redis(loadConfig(testEnv()).redisUrl);
+  try {
+    await removeGatewayKeys(redis, bullPrefix);
+  } finally {
+    await redis.quit();
+  }
+}
+
+export const login = async (shopUrl: string, username: string, password: string) =>
+  (await request(shopUrl).post('/login').type('form').send({ username, password }).expect(200)).body
+    .token as string;
+
+/** The README's purchase: james buys with the README's card (201 expected). */
+export async function buyAsJames(
+  shopUrl: string,
+  options: { productId: string; quantity: number; headers?: Record<string, string> },
+): Promise<request.Response> {
+  return request(shopUrl)
+    .post('/purchase')
+    .set('Authorization', `Bearer ${await login(shopUrl, 'james', 'james1234')}`)
+    .set('Idempotency-Key', unique('proc'))
+    .set(options.headers ?? {})
+    .send({
+      products: [{ product_id: options.productId, quantity: options.quantity }],
+      credit_card: {
+        card_number: '4111111111111111',
+        cvv: '789',
+        card_holder_name: 'James',
+        exp_date: '12/49',
+      },
+    })
+    .expect(201);
 }

@@ -10,7 +10,6 @@ import {
   contextFromCarrier,
   isDataException,
   isTransactionRollback,
-  linkTo,
   recordFailure,
   sqlState,
   tracer,
@@ -111,7 +110,9 @@ function processSpan({ message, event }: Parsed): Span {
  */
 function bookingSpan(spans: Span[]): { span: Span; own: boolean } {
   if (spans.length === 1) return { span: spans[0]!, own: false };
-  const links = spans.flatMap((span) => linkTo(trace.setSpan(ROOT_CONTEXT, span)));
+  const links = spans
+    .map((span) => ({ context: span.spanContext() }))
+    .filter((link) => trace.isSpanContextValid(link.context));
   const span = tracing.startSpan(
     'process purchases batch',
     {

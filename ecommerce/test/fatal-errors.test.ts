@@ -15,12 +15,24 @@ function crash(
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', path.join(__dirname, 'support/crash.ts'), failure],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+      { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
     );
     let output = '';
+    let told = false;
     // A process that does not exit by itself is a failure of the test, not one left running.
     const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // A child that died early closes its stdin: its exit code tells, not an EPIPE here.
+    child.stdin.on('error', () => undefined);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      // The child fails only once its `ready` line has reached us. Failing at a fixed delay
+      // raced that line's write (pino writes asynchronously, on libuv's thread pool, which a
+      // loaded machine can hold back): the fatal line, written synchronously, then came first.
+      if (!told && output.includes('\n')) {
+        told = true;
+        child.stdin.write('fail\n');
+      }
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(killer);

@@ -3,12 +3,11 @@ import { createLogger } from '../../../common/src/logger';
 
 /**
  * A process wired as main.ts wires a service (its logger, writing asynchronously to stdout,
- * and the fatal-error handlers), kept alive, that then fails as argv[2] says.
+ * and the fatal-error handlers), kept alive by its stdin, that fails as argv[2] says when a
+ * line arrives there: the test sends it once it has read `ready`.
  */
 const logger = createLogger({ name: 'ecommerce', level: 'info' });
 exitOnFatalErrors(logger);
-setInterval(() => undefined, 1000);
-logger.info('ready');
 
 const failures: Record<string, () => void> = {
   'an uncaught exception': () => {
@@ -18,4 +17,5 @@ const failures: Record<string, () => void> = {
     void Promise.reject(new Error('nope'));
   },
 };
-setTimeout(failures[process.argv[2]!]!, 10);
+process.stdin.once('data', failures[process.argv[2]!]!);
+logger.info('ready');

@@ -24,6 +24,14 @@ afterAll(async () => {
   await proxy.down();
 });
 
+test('when a pooled connection runs a query, then statement and idle-in-transaction timeouts bound it', async () => {
+  // So one stuck query or forgotten transaction cannot hold a sale (or its locks) forever.
+  const [rows] = await t.services.sequelize.query(
+    "SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle",
+  );
+  expect(rows).toEqual([{ statement: '10s', idle: '30s' }]);
+});
+
 test('when the database is unreachable, then reads, logins and purchases answer 503 problem+json within 5 s, and all recovers when it is back', async () => {
   const buyer = await customer(t.app);
   await proxy.down();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { MessagingResources } from '@marketplace/common';
+import pg from 'pg';
 import request from 'supertest';
 import { OutageProxy } from '../../test-support/outage-proxy';
 import { OwnRedis } from '../../test-support/processes';
@@ -8,6 +9,8 @@ import { testBullPrefix } from '../../test-support/bullmq';
 import { eventually, sleep } from '../../test-support/eventually';
 import { createApp } from '../src/app';
 import { DrainScheduler } from '../src/messaging/drain-scheduler';
+import { listenConnection } from '../src/messaging/ledger-feed';
+import { ReadOnlySnapshot } from '../src/reconciliation/read-only-snapshot';
 import { startJobs } from '../src/services';
 import { publish, purchaseEvent, sendEvents, tokenFor, watchReceives } from './support/events';
 import { ownMessaging, startTestGateway } from './support/test-app';
@@ -148,13 +151,46 @@ test('when provisioned, then the queue and its DLQ keep messages 14 days (the SQ
   }
 });
 
-test('when a pooled connection runs a query, then statement and idle-in-transaction timeouts bound it', async () => {
-  const gw = await gateway();
-  const [rows] = await gw.services.sequelize.query(
-    "SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle",
-  );
-  expect(rows).toEqual([{ statement: '10s', idle: '30s' }]);
-});
+const TIMEOUTS =
+  "SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle";
+
+test.each<[string, string, () => Promise<unknown>]>([
+  [
+    'a pooled connection',
+    '10s',
+    async () => (await (await gateway()).services.sequelize.query(TIMEOUTS))[0],
+  ],
+  [
+    "the live feed's LISTEN connection",
+    '10s',
+    async () => {
+      const client = new pg.Client(listenConnection(process.env.TEST_PAYMENTS_DATABASE_URL!));
+      await client.connect();
+      try {
+        return (await client.query(TIMEOUTS)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+  ],
+  [
+    "the reconciliation's read-only snapshot",
+    '5min',
+    async () => {
+      const snapshot = await ReadOnlySnapshot.open(process.env.TEST_PAYMENTS_DATABASE_URL!);
+      try {
+        return await snapshot.query(TIMEOUTS);
+      } finally {
+        await snapshot.close();
+      }
+    },
+  ],
+])(
+  'when %s runs a query, then statement (%s) and idle-in-transaction (30s) timeouts bound it',
+  async (_connection, statement, timeouts) => {
+    expect(await timeouts()).toEqual([{ statement, idle: '30s' }]);
+  },
+);
 
 async function receiveCountsAndDepths(gw: TestGateway) {
   const attributes = async (url: string) =>

@@ -1,3 +1,4 @@
+import { DATABASE_TIMEOUTS } from '@marketplace/common';
 import type { Logger } from '@marketplace/common';
 import pg from 'pg';
 import { LEDGER_CHANNEL } from '../data/ledger-repository';
@@ -11,6 +12,21 @@ export interface FeedSubscriber {
   gap(): void;
   /** The feed stops (the process shuts down): end the stream. */
   end(): void;
+}
+
+/**
+ * The LISTEN connection's settings. It sits idle by design but never inside a transaction, so
+ * the pool's bounds fit it too: a statement or a transaction left open on it ends as on the
+ * pool; and a connect that hangs (a half-open network) must not stall reconnecting for good.
+ */
+export function listenConnection(databaseUrl: string): pg.ClientConfig {
+  return {
+    connectionString: databaseUrl,
+    application_name: 'ledger-feed',
+    statement_timeout: DATABASE_TIMEOUTS.statementMs,
+    idle_in_transaction_session_timeout: DATABASE_TIMEOUTS.idleInTransactionMs,
+    connectionTimeoutMillis: DATABASE_TIMEOUTS.connectMs,
+  };
 }
 
 /**
@@ -72,7 +88,7 @@ export class LedgerFeed {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
+    const client = new pg.Client(listenConnection(this.databaseUrl));
     client.on('notification', (message) => void this.deliver(message.payload ?? ''));
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));

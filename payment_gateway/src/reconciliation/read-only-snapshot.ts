@@ -1,3 +1,4 @@
+import { DATABASE_TIMEOUTS } from '@marketplace/common';
 import { Client } from 'pg';
 
 /**
@@ -15,6 +16,9 @@ export class ReadOnlySnapshot {
       application_name: 'reconciliation',
       connectionTimeoutMillis: 10_000,
       statement_timeout: 300_000,
+      // Its queries run back to back: a snapshot a stuck caller leaves open must not hold
+      // back vacuum (or a connection) for good.
+      idle_in_transaction_session_timeout: DATABASE_TIMEOUTS.idleInTransactionMs,
     });
     // A failing query rejects on its own; this only keeps a dropped idle connection from
     // crashing a long-lived process with an unhandled 'error' event.

@@ -7,7 +7,17 @@ export interface AwsSettings {
   AWS_ENDPOINT_URL?: string | undefined;
 }
 
-function clientConfig(settings: AwsSettings) {
+/** What the local emulator is given (it ignores credentials); production refuses them. */
+export const EMULATOR_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+/**
+ * The SDK clients' settings, for the process environment `env` (the one the service's config
+ * was loaded from).
+ */
+export function awsClientConfig(
+  settings: AwsSettings,
+  env: { NODE_ENV?: string | undefined; AWS_ACCESS_KEY_ID?: string | undefined } = process.env,
+) {
   const emulated = settings.AWS_ENDPOINT_URL !== undefined;
   return {
     region: settings.AWS_REGION,
@@ -16,9 +26,9 @@ function clientConfig(settings: AwsSettings) {
           endpoint: settings.AWS_ENDPOINT_URL,
           // The emulator ignores credentials; real AWS uses the default provider chain, and so
           // does production whatever the endpoint: placeholders there would only hide a gap.
-          ...(process.env.AWS_ACCESS_KEY_ID || process.env.NODE_ENV === 'production'
+          ...(env.AWS_ACCESS_KEY_ID || env.NODE_ENV === 'production'
             ? {}
-            : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+            : { credentials: { ...EMULATOR_CREDENTIALS } }),
         }
       : {}),
     // Fail fast so callers (the relay, readiness checks) decide how to retry.
@@ -28,11 +38,11 @@ function clientConfig(settings: AwsSettings) {
 }
 
 export function createSnsClient(settings: AwsSettings): SNSClient {
-  return new SNSClient(clientConfig(settings));
+  return new SNSClient(awsClientConfig(settings));
 }
 
 export function createSqsClient(settings: AwsSettings): SQSClient {
-  return new SQSClient(clientConfig(settings));
+  return new SQSClient(awsClientConfig(settings));
 }
 
 /** A field an AWS answer always carries: its absence is a broken endpoint, so it throws. */

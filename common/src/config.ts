@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { EMULATOR_CREDENTIALS } from './aws';
 import { telemetryEnvFields } from './telemetry-env';
 
 export class ConfigError extends Error {
@@ -112,6 +113,9 @@ export function serviceEnvFields(defaultPort: number) {
     // Defaulted in awsSettings() rather than here, so production can require it explicitly.
     AWS_REGION: z.string().min(1).optional(),
     AWS_ENDPOINT_URL: z.url().optional(),
+    // Read by the AWS SDK itself; named here so that production can refuse the placeholders.
+    AWS_ACCESS_KEY_ID: z.string().optional(),
+    AWS_SECRET_ACCESS_KEY: z.string().optional(),
     CURRENCY: z
       .string()
       .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as BRL')
@@ -136,18 +140,40 @@ const DEVELOPMENT_AWS_ENDPOINTS = new Set([
   'http://sns-sqs:4566',
 ]);
 
-/** Production refuses the emulator endpoints development uses (real AWS: leave it unset). */
-export function noDevelopmentEndpointInProduction(
-  env: { NODE_ENV: string; AWS_ENDPOINT_URL?: string | undefined },
+/**
+ * Production refuses what development uses for AWS: the emulator's endpoints (real AWS: leave
+ * it unset) and its placeholder credentials (AWS would refuse them at the first call, long
+ * after a start that looked fine).
+ */
+export function noDevelopmentAwsInProduction(
+  env: {
+    NODE_ENV: string;
+    AWS_ENDPOINT_URL?: string | undefined;
+    AWS_ACCESS_KEY_ID?: string | undefined;
+    AWS_SECRET_ACCESS_KEY?: string | undefined;
+  },
   ctx: z.RefinementCtx,
 ): void {
+  if (env.NODE_ENV !== 'production') return;
   const endpoint = env.AWS_ENDPOINT_URL?.replace(/\/+$/, '');
-  if (env.NODE_ENV === 'production' && endpoint && DEVELOPMENT_AWS_ENDPOINTS.has(endpoint)) {
+  if (endpoint && DEVELOPMENT_AWS_ENDPOINTS.has(endpoint)) {
     ctx.addIssue({
       code: 'custom',
       path: ['AWS_ENDPOINT_URL'],
       message: 'is the development emulator; unset it for real AWS in production',
     });
+  }
+  for (const [name, placeholder] of [
+    ['AWS_ACCESS_KEY_ID', EMULATOR_CREDENTIALS.accessKeyId],
+    ['AWS_SECRET_ACCESS_KEY', EMULATOR_CREDENTIALS.secretAccessKey],
+  ] as const) {
+    if (env[name] === placeholder) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: "is the emulator's placeholder; give real credentials (or a role) in production",
+      });
+    }
   }
 }
 

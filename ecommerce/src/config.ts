@@ -4,7 +4,7 @@ import {
   checkKeyPair,
   DEVELOPMENT_DATABASE_URLS,
   devKeyPair,
-  noDevelopmentEndpointInProduction,
+  noDevelopmentAwsInProduction,
   parseEnv,
   publicKeyFromPrivate,
   readPemSetting,
@@ -28,7 +28,7 @@ const envSchema = z
     OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   })
   .superRefine(requiredInProduction(['DATABASE_URL', 'JWT_PRIVATE_KEY', 'AWS_REGION']))
-  .superRefine(noDevelopmentEndpointInProduction)
+  .superRefine(noDevelopmentAwsInProduction)
   .superRefine((env, ctx) => {
     // Cheap hashes are for tests only: anywhere else they make stolen hashes easy to crack.
     if (env.NODE_ENV !== 'test' && env.BCRYPT_ROUNDS < MIN_BCRYPT_ROUNDS) {

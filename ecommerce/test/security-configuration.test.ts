@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { awsClientConfig, EMULATOR_CREDENTIALS } from '@marketplace/common';
 import { loadConfig } from '../src/config';
 import { configProblems, malformedPem, rsaPair } from '../../test-support/config-problems';
 
@@ -86,6 +87,37 @@ describe('production refuses development defaults', () => {
     expect(problemsOf(production({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }))).toEqual([
       'AWS_ENDPOINT_URL: is the development emulator; unset it for real AWS in production',
     ]);
+  });
+
+  test.each(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])(
+    "when %s is the emulator's placeholder, then a ConfigError names it",
+    (name) => {
+      expect(problemsOf(production({ [name]: 'local' }))).toEqual([
+        `${name}: is the emulator's placeholder; give real credentials (or a role) in production`,
+      ]);
+    },
+  );
+});
+
+/** What the service's SNS client is given, configured from `env` as main.ts configures it. */
+const clientFor = (env: Record<string, string>) => awsClientConfig(loadConfig(env).aws, env);
+
+describe('AWS credentials of the SNS client', () => {
+  const emulator = { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' };
+
+  test('when development uses the emulator without credentials, then it gets the placeholders', () => {
+    expect(clientFor(emulator)).toHaveProperty('credentials', EMULATOR_CREDENTIALS);
+  });
+
+  test.each([
+    ['development, the emulator, credentials given', { ...emulator, AWS_ACCESS_KEY_ID: 'AKIAX' }],
+    ['production, real AWS', production()],
+    [
+      'production, an emulator elsewhere (a staging one)',
+      production({ AWS_ENDPOINT_URL: 'http://sns.staging.internal:4566' }),
+    ],
+  ])('when %s, then no placeholders: the SDK finds credentials itself', (_case, env) => {
+    expect(clientFor(env)).not.toHaveProperty('credentials');
   });
 });
 

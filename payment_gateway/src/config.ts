@@ -3,7 +3,7 @@ import {
   checkPublicKey,
   DEVELOPMENT_DATABASE_URLS,
   devKeyPair,
-  noDevelopmentEndpointInProduction,
+  noDevelopmentAwsInProduction,
   parseEnv,
   readPemSetting,
   requiredInProduction,
@@ -46,7 +46,7 @@ const envSchema = z
     RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).optional(),
   })
   .superRefine(requiredInProduction(['DATABASE_URL', 'JWT_PUBLIC_KEY', 'REDIS_URL', 'AWS_REGION']))
-  .superRefine(noDevelopmentEndpointInProduction)
+  .superRefine(noDevelopmentAwsInProduction)
   .superRefine((env, ctx) => {
     if (env.RECONCILE_INTERVAL_MS !== undefined && !env.ECOMMERCE_DATABASE_URL) {
       ctx.addIssue({

@@ -1,3 +1,4 @@
+import { awsClientConfig, EMULATOR_CREDENTIALS } from '@marketplace/common';
 import { loadConfig } from '../src/config';
 import { configProblems, malformedPem, rsaPair } from '../../test-support/config-problems';
 
@@ -41,6 +42,15 @@ describe('payment_gateway configuration', () => {
     ]);
   });
 
+  test.each(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])(
+    "when production is given the emulator's placeholder as %s, then a ConfigError names it",
+    (name) => {
+      expect(problemsOf(production({ [name]: 'local' }))).toEqual([
+        `${name}: is the emulator's placeholder; give real credentials (or a role) in production`,
+      ]);
+    },
+  );
+
   test('when development sets nothing, then Redis and the region have their defaults', () => {
     expect(loadConfig({})).toMatchObject({
       redisUrl: 'redis://127.0.0.1:6379',
@@ -49,6 +59,28 @@ describe('payment_gateway configuration', () => {
       trustProxy: false,
       corsOrigins: [],
     });
+  });
+});
+
+/** What the service's SQS client is given, configured from `env` as main.ts configures it. */
+const clientFor = (env: Record<string, string>) => awsClientConfig(loadConfig(env).aws, env);
+
+describe('AWS credentials of the SQS client', () => {
+  const emulator = { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' };
+
+  test('when development uses the emulator without credentials, then it gets the placeholders', () => {
+    expect(clientFor(emulator)).toHaveProperty('credentials', EMULATOR_CREDENTIALS);
+  });
+
+  test.each([
+    ['development, the emulator, credentials given', { ...emulator, AWS_ACCESS_KEY_ID: 'AKIAX' }],
+    ['production, real AWS', production()],
+    [
+      'production, an emulator elsewhere (a staging one)',
+      production({ AWS_ENDPOINT_URL: 'http://sqs.staging.internal:4566' }),
+    ],
+  ])('when %s, then no placeholders: the SDK finds credentials itself', (_case, env) => {
+    expect(clientFor(env)).not.toHaveProperty('credentials');
   });
 });
 

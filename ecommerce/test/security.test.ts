@@ -275,28 +275,41 @@ describe('the login limiter behind a proxy', () => {
   });
 });
 
-describe('the bcrypt limiter', () => {
-  test('when more logins arrive than hashing slots and queue, then the excess gets 503 with Retry-After', async () => {
-    // One slot, 16 waiting; each check at cost 12 takes long enough for the flood to pile up.
-    const slow = await startTestApp({ env: { BCRYPT_ROUNDS: '12', BCRYPT_CONCURRENCY: '1' } });
-    try {
-      // Distinct usernames: the per-username login limiter must not be what answers.
-      const responses = await Promise.all(
-        Array.from({ length: 30 }, () =>
-          request(slow.app)
-            .post('/login')
-            .send({ username: unique('flood'), password: randomUUID() }),
-        ),
-      );
-      const refused = responses.filter((r) => r.status === 503);
-      expect(responses.filter((r) => ![401, 503].includes(r.status))).toEqual([]);
-      // The one running and the 16 queued are answered; only the rest is refused.
-      expect(responses.filter((r) => r.status === 401).length).toBeGreaterThanOrEqual(17);
-      expect(refused.length).toBeGreaterThan(0);
-      expect(refused[0]!.headers['retry-after']).toBe('1');
-      problem('overloaded')(refused[0]!);
-    } finally {
-      await slow.close();
-    }
-  });
+describe('the bcrypt limiter (shared by /login and POST /user)', () => {
+  const registration = () => {
+    const username = unique('flood');
+    return { username, email: `${username}@example.com`, password: randomUUID() };
+  };
+  // Distinct usernames: the per-username login limiter must not be what answers.
+  const login = () => ({ username: unique('flood'), password: randomUUID() });
+
+  test.each([
+    ['logins', '/login', login, 401],
+    ['registrations', '/user', registration, 201],
+  ])(
+    'when more %s arrive than hashing slots and queue, then the excess gets 503 with Retry-After, and nothing of it was done',
+    async (_what, path, body, answered) => {
+      // One slot, 16 waiting; each hash at cost 12 takes long enough for the flood to pile up.
+      const slow = await startTestApp({ env: { BCRYPT_ROUNDS: '12', BCRYPT_CONCURRENCY: '1' } });
+      try {
+        const bodies = Array.from({ length: 30 }, body);
+        const responses = await Promise.all(
+          bodies.map((each) => request(slow.app).post(path).send(each)),
+        );
+        const statuses = responses.map((r) => r.status);
+        expect(statuses.filter((status) => ![answered, 503].includes(status))).toEqual([]);
+        // The one running and the 16 queued are answered; only the rest is refused.
+        expect(statuses.filter((status) => status === answered).length).toBeGreaterThanOrEqual(17);
+        const refused = statuses.indexOf(503);
+        expect(refused).toBeGreaterThanOrEqual(0);
+        expect(responses[refused]!.headers['retry-after']).toBe('1');
+        problem('overloaded')(responses[refused]!);
+        // Refused before any work: sent again once the flood is over, it is answered as new
+        // (a registration that had been made would now be 409 username_taken).
+        await request(slow.app).post(path).send(bodies[refused]).expect(answered);
+      } finally {
+        await slow.close();
+      }
+    },
+  );
 });

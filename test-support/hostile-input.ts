@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Response } from 'supertest';
+import type { Answer } from './problem';
 
 /**
  * Arbitraries for property-based tests of what callers may send: every endpoint must answer
@@ -143,7 +143,7 @@ export const headerValue: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** The outcome every hostile request must have: not a server error, and a problem if refused. */
-export function expectNoServerError(res: Response): void {
+export function expectNoServerError(res: Answer): void {
   const summary = { status: res.status, body: res.body as unknown };
   expect(summary.status).toBeLessThan(500);
   if (res.status >= 400) {

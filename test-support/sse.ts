@@ -1,10 +1,20 @@
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 
+/** A refused stream's whole answer, shaped like supertest's (for `problem()` and the like). */
+export interface StreamRefusal {
+  status: number;
+  headers: Record<string, string>;
+  /** JSON bodies parsed, others as text. */
+  body: unknown;
+}
+
 /** A server-sent events stream read the way a browser's fetch reads it. */
 export interface EventStream {
   status: number;
   contentType: string | null;
+  /** Set when the server refused the stream (not a 2xx): its answer, read whole. */
+  refusal?: StreamRefusal;
   /** Every event received so far, in order. */
   events: EventSourceMessage[];
   /** Resolves when the server ends the stream. */
@@ -18,7 +28,26 @@ export async function openEventStream(
 ): Promise<EventStream> {
   const control = new AbortController();
   const response = await fetch(url, { headers, signal: control.signal });
+  const contentType = response.headers.get('content-type');
   const events: EventSourceMessage[] = [];
+  const close = () => control.abort();
+  if (!response.ok) {
+    const text = await response.text();
+    const refusalHeaders: Record<string, string> = {};
+    response.headers.forEach((value, name) => (refusalHeaders[name] = value));
+    return {
+      status: response.status,
+      contentType,
+      refusal: {
+        status: response.status,
+        headers: refusalHeaders,
+        body: /json/.test(contentType ?? '') ? JSON.parse(text) : text,
+      },
+      events,
+      ended: Promise.resolve(),
+      close,
+    };
+  }
   const parser = createParser({ onEvent: (event) => events.push(event) });
   const read = async () => {
     if (!response.body) return;
@@ -31,11 +60,5 @@ export async function openEventStream(
       // Aborted by close().
     }
   };
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type'),
-    events,
-    ended: response.ok ? read() : response.text().then(() => undefined),
-    close: () => control.abort(),
-  };
+  return { status: response.status, contentType, events, ended: read(), close };
 }

@@ -12,21 +12,41 @@ import {
   pathSegment,
   RUNS,
 } from '../../test-support/hostile-input';
+import { jsonLines } from '../../test-support/log-capture';
+import { openEventStream } from '../../test-support/sse';
+import { encodeCursor } from '../src/data/ledger-repository';
 import { parsePurchaseMessage } from '../src/messaging/purchase-message';
 import { purchaseEvent, tokenFor } from './support/events';
-import { startTestGateway } from './support/test-app';
+import { listening, startTestGateway } from './support/test-app';
 import type { TestGateway } from './support/test-app';
 
 let gw: TestGateway;
+let server: Awaited<ReturnType<typeof listening>>;
+/** A seller with two ledger lines, and the cursor /entries gave out for its second page. */
+const seller = randomUUID();
+let realCursor: string;
+
+const admin = tokenFor({ role: 'admin' });
+
 beforeAll(async () => {
   gw = await startTestGateway();
+  server = await listening(gw.app);
+  await gw.services.ledger.book([
+    purchaseEvent({ [seller]: 100 }),
+    purchaseEvent({ [seller]: 200 }),
+  ]);
+  const firstPage = await request(gw.app)
+    .get(`/revenue/${seller}/entries?limit=1`)
+    .set(admin)
+    .expect(200);
+  const next = /^<([^>]+)>; rel="next"$/.exec(String(firstPage.headers.link))?.[1];
+  realCursor = new URL(next!, 'http://host').searchParams.get('cursor')!;
 });
 afterAll(async () => {
   await request(gw.app).get('/health').expect(200);
   await gw.close();
+  await server.close();
 });
-
-const admin = tokenFor({ role: 'admin' });
 
 const property = <T>(arbitrary: fc.Arbitrary<T>, send: (value: T) => Test) =>
   fc.assert(
@@ -36,8 +56,35 @@ const property = <T>(arbitrary: fc.Arbitrary<T>, send: (value: T) => Test) =>
     { numRuns: RUNS },
   );
 
+/**
+ * The live stream, which supertest cannot read: a refusal must come whole as problem+json
+ * (so before any event), and a stream that opens is closed at once. A failure once the 200
+ * is sent can only close the stream, so none may have been logged either.
+ */
+async function streamProperty<T>(
+  arbitrary: fc.Arbitrary<T>,
+  open: (value: T) => { path: string; headers: Record<string, string> },
+): Promise<void> {
+  const logged = gw.logs.length;
+  await fc.assert(
+    fc.asyncProperty(arbitrary, async (value) => {
+      const { path, headers } = open(value);
+      const stream = await openEventStream(`${server.url}${path}`, headers);
+      stream.close();
+      if (stream.refusal) expectNoServerError(stream.refusal);
+      else expect(stream.contentType).toMatch(/^text\/event-stream/);
+    }),
+    { numRuns: RUNS },
+  );
+  // (A 4xx logs its `request completed` line as a warning: the property checked those.)
+  const warnings = jsonLines(gw.logs.slice(logged).join('')).filter(
+    (line) => Number(line.level) >= 40 && line.msg !== 'request completed',
+  );
+  expect(warnings.map((line) => line.msg)).toEqual([]);
+}
+
 describe('HTTP input', () => {
-  test.each(['/revenue/', '/revenue/:id/entries'])(
+  test.each(['/revenue/', '/revenue/:id/entries', '/revenue/:id/daily'])(
     'when GET %s gets an odd seller id, then 2xx or 4xx problem+json',
     async (template) => {
       await property(pathSegment, (segment) =>
@@ -50,32 +97,82 @@ describe('HTTP input', () => {
 
   test.each([
     ['/revenue/:id', ['from', 'to']],
-    ['/revenue/:id/entries', ['from', 'to', 'limit', 'offset']],
+    ['/revenue/:id/entries', ['from', 'to', 'limit', 'offset', 'cursor']],
+    ['/revenue/:id/daily', ['from', 'to']],
   ])('when GET %s gets an odd query, then 2xx or 4xx problem+json', async (template, names) => {
     await property(hostileQuery(names), (query) =>
       request(gw.app)
-        .get(`${template.replace(':id', randomUUID())}?${query}`)
+        .get(`${template.replace(':id', seller)}?${query}`)
         .set(admin),
     );
   });
 
-  test('when dates are near-misses (out of range, odd offsets, leap days), then 2xx or 4xx problem+json', async () => {
-    const date = fc.oneof(
-      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
-      fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
-      fc.constantFrom(
-        '0000-01-01',
-        '9999-12-31',
-        '+275760-09-13T00:00:00.000Z',
-        '2026-02-29',
-        '2024-02-29T24:00:00Z',
-        '2026-11-22T14:00:00+14:00',
-        '2026-11-22T14:00:00-23:59',
-      ),
+  test.each(['entries', 'daily'])(
+    'when the dates of /%s are near-misses (out of range, odd offsets, leap days), then 2xx or 4xx problem+json',
+    async (endpoint) => {
+      const date = fc.oneof(
+        fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+        fc.constantFrom(
+          '0000-01-01',
+          '9999-12-31',
+          '+275760-09-13T00:00:00.000Z',
+          '2026-02-29',
+          '2024-02-29T24:00:00Z',
+          '2026-11-22T14:00:00+14:00',
+          '2026-11-22T14:00:00-23:59',
+        ),
+      );
+      await property(fc.tuple(date, date), ([from, to]) =>
+        request(gw.app).get(`/revenue/${seller}/${endpoint}`).query({ from, to }).set(admin),
+      );
+    },
+  );
+
+  test('when the /entries cursor is a near-miss (cut, mangled, foreign, upper case), then 2xx or 4xx problem+json', async () => {
+    const cursor = fc.oneof(
+      fc.constant(realCursor),
+      fc.nat(realCursor.length - 1).map((cut) => realCursor.slice(0, cut)),
+      fc.uuid().map(encodeCursor),
+      fc.uuid().map((id) => encodeCursor(id.toUpperCase())),
+      fc
+        .string({ maxLength: 60 })
+        .map((text) => Buffer.from(`after:${text}`).toString('base64url')),
+      fc
+        .string({ unit: 'binary', maxLength: 80 })
+        .map((text) => Buffer.from(text).toString('base64')),
     );
-    await property(fc.tuple(date, date), ([from, to]) =>
-      request(gw.app).get(`/revenue/${randomUUID()}/entries`).query({ from, to }).set(admin),
+    const query = fc.record(
+      {
+        cursor,
+        offset: fc.constantFrom('0', '3', '-1'),
+        limit: fc.constantFrom('1', '0', '201'),
+        from: fc.constantFrom('2000-01-01', '2999-01-01'),
+      },
+      { requiredKeys: ['cursor'] },
     );
+    await property(query, (q) =>
+      request(gw.app).get(`/revenue/${seller}/entries`).query(q).set(admin),
+    );
+  });
+
+  test('when GET /revenue/:id/stream gets an odd seller id, then a stream or 4xx problem+json before any event', async () => {
+    await streamProperty(pathSegment, (segment) => ({
+      path: `/revenue/${segment}/stream`,
+      headers: admin,
+    }));
+  });
+
+  test('when Last-Event-ID is odd, then a stream or 4xx problem+json before any event', async () => {
+    const lastEventId = fc.oneof(
+      headerValue,
+      fc.stringMatching(/^-?[0-9]{0,20}$/),
+      fc.constantFrom('0', '1e3', '0x10', '+7', '7.0', '9'.repeat(15), '9'.repeat(16)),
+    );
+    await streamProperty(lastEventId, (id) => ({
+      path: `/revenue/${seller}/stream`,
+      headers: { ...admin, 'Last-Event-ID': id },
+    }));
   });
 
   test('when the Authorization header or ?token is odd, then 401/403 problem+json', async () => {

@@ -1,17 +1,42 @@
 import { randomUUID } from 'node:crypto';
 import { devKeyPair } from '@marketplace/common';
 import request from 'supertest';
+import { waitFor } from '../../test-support/eventually';
+import { openEventStream } from '../../test-support/sse';
+import type { EventStream } from '../../test-support/sse';
 import { badTokens, signToken } from '../../test-support/tokens';
 import { purchaseEvent, tokenFor } from './support/events';
-import { startTestGateway } from './support/test-app';
+import { listening, startTestGateway } from './support/test-app';
 import type { TestGateway } from './support/test-app';
 import { problem } from '../../test-support/problem';
 
 let gw: TestGateway;
+let server: Awaited<ReturnType<typeof listening>>;
 beforeAll(async () => {
   gw = await startTestGateway();
+  server = await listening(gw.app);
 });
-afterAll(() => gw.close());
+afterAll(async () => {
+  await gw.close();
+  await server.close();
+});
+
+/** The live stream as these headers open it (the test closes it). */
+const openStream = (path: string, headers: Record<string, string>): Promise<EventStream> =>
+  openEventStream(`${server.url}${path}`, headers);
+
+/** The stream's refusal, checked as `problem(code)` checks a supertest response. */
+async function expectStreamRefused(
+  path: string,
+  headers: Record<string, string>,
+  status: number,
+  check: (res: NonNullable<EventStream['refusal']>) => void,
+): Promise<void> {
+  const stream = await openStream(path, headers);
+  stream.close();
+  expect(stream.status).toBe(status);
+  check(stream.refusal!);
+}
 
 const adminClaims = { sub: randomUUID(), username: 'root', role: 'admin' as const };
 
@@ -25,16 +50,18 @@ describe('tokens', () => {
   });
 
   test.each(badTokens(devKeyPair(), adminClaims))(
-    'when the token is %s, then 401 problem+json on /revenue and the dashboard',
+    'when the token is %s, then 401 problem+json on every /revenue read, the live stream and the dashboard',
     async (label, token) => {
       const code = label === 'expired' ? 'token_expired' : 'invalid_token';
-      for (const path of [`/revenue/${randomUUID()}`, `/revenue/${randomUUID()}/entries`]) {
+      const auth = { Authorization: `Bearer ${token}` };
+      for (const read of ['', '/entries', '/daily']) {
         await request(gw.app)
-          .get(path)
-          .set('Authorization', `Bearer ${token}`)
+          .get(`/revenue/${randomUUID()}${read}`)
+          .set(auth)
           .expect(401)
           .expect(problem(code));
       }
+      await expectStreamRefused(`/revenue/${randomUUID()}/stream`, auth, 401, problem(code));
       await request(gw.app).get(`/admin/queues?token=${token}`).expect(401).expect(problem(code));
     },
   );
@@ -59,13 +86,26 @@ describe('who may read a seller revenue', () => {
   beforeAll(() => gw.services.ledger.book([purchaseEvent({ [seller]: 2990 })]));
 
   test.each(callers)(
-    'when %s asks, then revenue and entries answer %i',
+    'when %s asks, then revenue, entries, daily totals and the live stream answer %i',
     async (who, status, auth) => {
       const id = who.includes('upper case') ? seller.toUpperCase() : seller;
-      for (const path of [`/revenue/${id}`, `/revenue/${id}/entries`]) {
+      const refusal = problem(status === 401 ? 'token_required' : 'forbidden');
+      for (const path of [`/revenue/${id}`, `/revenue/${id}/entries`, `/revenue/${id}/daily`]) {
         const res = await request(gw.app).get(path).set(auth()).expect(status);
         if (status === 200) expect(JSON.stringify(res.body)).toContain('2990');
-        else problem(status === 401 ? 'token_required' : 'forbidden')(res);
+        else refusal(res);
+      }
+      // From the first line on (Last-Event-ID 0): a stream let through sends the seller's line.
+      const stream = await openStream(`/revenue/${id}/stream`, { ...auth(), 'Last-Event-ID': '0' });
+      try {
+        expect(stream.status).toBe(status);
+        if (status === 200) {
+          await waitFor('the seller line on the stream', () =>
+            stream.events.some((event) => event.event === 'entry' && event.data.includes('2990')),
+          );
+        } else refusal(stream.refusal!);
+      } finally {
+        stream.close();
       }
     },
   );

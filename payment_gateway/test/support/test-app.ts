@@ -1,4 +1,7 @@
+import type { AddressInfo } from 'node:net';
 import {
+  closeServer,
+  createHttpServer,
   createLogger,
   createSqsClient,
   createSnsClient,
@@ -120,4 +123,15 @@ export async function startTestGateway(
       }
     },
   };
+}
+
+/**
+ * The app on a port of its own, for a client supertest cannot be: an event stream read as it
+ * comes (and closed by the test).
+ */
+export async function listening(app: Express): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createHttpServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
 }

@@ -72,8 +72,15 @@ test('when Redis is flushed while the worker runs, then the schedule is restored
   await redis.flushAll();
   expect(await gw.services.scheduler.queue.getJobSchedulers()).toHaveLength(0);
 
+  // A drain already running when the flush came may book a sale before the check restores
+  // the schedule: wait for the schedule first, then for a sale booked after it.
+  const restored = await eventually(
+    () => gw.services.scheduler.queue.getJobSchedulers(),
+    (schedulers) => schedulers.length === 1,
+    { timeoutMs: 5000 },
+  );
+  expect(restored).toHaveLength(1);
   expect(await bookedWithin(gw, 5000)).toBe(true);
-  expect(await gw.services.scheduler.queue.getJobSchedulers()).toHaveLength(1);
   expect(gw.logs.join('')).toContain('sqs-drain schedule was missing from Redis; restored');
   const metrics = await request(gw.app).get('/metrics').expect(200);
   expect(metrics.text).toMatch(/drain_schedule_restored_total [1-9]/);

@@ -97,8 +97,10 @@ redrive: build ## move dead-lettered messages back to the payment gateway's queu
 	node payment_gateway/dist/cli/redrive.js
 
 reconcile: build ## compare the ledger with the sales; exit 1 on drift (ARGS="--json --from D --to D")
+	@# The queue as `make run` starts it: the emulator unless AWS_ENDPOINT_URL is set (empty: AWS).
 	DATABASE_URL=$${PAYMENT_GATEWAY_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/payments} \
 	ECOMMERCE_DATABASE_URL=$${ECOMMERCE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecommerce} \
+	AWS_ENDPOINT_URL=$${AWS_ENDPOINT_URL-http://127.0.0.1:$${EMULATOR_PORT:-4566}} \
 	  node payment_gateway/dist/cli/reconcile.js $(ARGS)
 
 psql: ## psql into the ecommerce database

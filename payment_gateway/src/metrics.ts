@@ -1,10 +1,9 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createServiceRegistry, sharedPerScrape } from '@marketplace/common';
 import { Counter, Gauge } from 'prom-client';
 import type { Histogram, Registry } from 'prom-client';
 import type { DrainHeartbeat } from './messaging/drain-heartbeat';
-import type { QueueLocator } from './messaging/queue-locator';
+import { messagesIn } from './messaging/queue-depth';
+import type { QueueCounts, QueueDepths } from './messaging/queue-depth';
 
 export interface Metrics {
   registry: Registry;
@@ -18,38 +17,19 @@ export interface Metrics {
   oldestMessageAge: Gauge;
 }
 
-type QueueCounts = { waiting: number; inFlight: number };
-
-async function counts(sqs: SQSClient, url: Promise<string>): Promise<QueueCounts> {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: await url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return {
-    waiting: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
-  };
-}
-
-const UNKNOWN: QueueCounts = { waiting: NaN, inFlight: NaN };
+const UNKNOWN: QueueCounts = { visible: NaN, notVisible: NaN, delayed: NaN };
 
 /** One registry per app instance, so tests can build several in one process. */
-export function createMetrics(
-  sqs: SQSClient,
-  queues: QueueLocator,
-  heartbeat: DrainHeartbeat,
-): Metrics {
+export function createMetrics(depths: QueueDepths, heartbeat: DrainHeartbeat): Metrics {
   const { registry, registers, httpRequestDuration } = createServiceRegistry();
   // Depth and in-flight come from one GetQueueAttributes per scrape.
-  const queueCounts = sharedPerScrape(() => counts(sqs, queues.url()).catch(() => UNKNOWN));
+  const queueCounts = sharedPerScrape(() => depths.queue().catch(() => UNKNOWN));
   new Gauge({
     name: 'sqs_queue_depth',
     help: 'Messages waiting in the purchases queue (ApproximateNumberOfMessages)',
     registers,
     async collect() {
-      this.set((await queueCounts()).waiting);
+      this.set((await queueCounts()).visible);
     },
   });
   new Gauge({
@@ -57,7 +37,7 @@ export function createMetrics(
     help: 'Messages received but not yet deleted (ApproximateNumberOfMessagesNotVisible)',
     registers,
     async collect() {
-      this.set((await queueCounts()).inFlight);
+      this.set((await queueCounts()).notVisible);
     },
   });
   new Gauge({
@@ -65,8 +45,7 @@ export function createMetrics(
     help: 'Messages in the dead-letter queue: events that could not be booked',
     registers,
     async collect() {
-      const dlq = await counts(sqs, queues.deadLetterUrl()).catch(() => UNKNOWN);
-      this.set(dlq.waiting + dlq.inFlight);
+      this.set(messagesIn(await depths.deadLetter().catch(() => UNKNOWN)));
     },
   });
   new Gauge({

@@ -10,6 +10,7 @@ import { LedgerUseCases } from './domain/ledger-use-cases';
 import { DrainHeartbeat } from './messaging/drain-heartbeat';
 import { DrainScheduler } from './messaging/drain-scheduler';
 import { LedgerFeed } from './messaging/ledger-feed';
+import { QueueDepths } from './messaging/queue-depth';
 import { QueueLocator } from './messaging/queue-locator';
 import { failFastRedis } from './messaging/recurring-job';
 import { SqsDrain } from './messaging/sqs-drain';
@@ -65,7 +66,9 @@ export async function openServices(
     config.bullPrefix,
     3 * config.pollIntervalMs + drainOptions.budgetMs,
   );
-  const metrics = createMetrics(sqs, queues, heartbeat);
+  // The gauges and the reconciliation read the queues' counts the same way.
+  const depths = new QueueDepths(sqs, queues);
+  const metrics = createMetrics(depths, heartbeat);
   const ledgerRepository = new LedgerRepository(sequelize);
   const ledger = new LedgerUseCases(
     transactionRunner(sequelize),
@@ -102,10 +105,10 @@ export async function openServices(
             redisUrl: config.redisUrl,
             intervalMs: config.reconcile.intervalMs,
             prefix: config.bullPrefix,
-            reconciler: new Reconciler({
-              sales: config.reconcile.ecommerceDatabaseUrl,
-              ledger: config.databaseUrl,
-            }),
+            reconciler: new Reconciler(
+              { sales: config.reconcile.ecommerceDatabaseUrl, ledger: config.databaseUrl },
+              depths,
+            ),
             logger,
             registry: metrics.registry,
             scheduleCheckIntervalMs: config.scheduleCheckIntervalMs,

@@ -1,8 +1,16 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { ConfigError, createLogger, createSequelize, transactionRunner } from '@marketplace/common';
-import type { EventType, PurchaseEvent } from '@marketplace/common';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ConfigError,
+  createLogger,
+  createSequelize,
+  createSqsClient,
+  transactionRunner,
+} from '@marketplace/common';
+import type { EventType, MessagingResources, PurchaseEvent } from '@marketplace/common';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import type { Sequelize } from 'sequelize';
@@ -20,6 +28,8 @@ import { loadConfig } from '../src/config';
 import { prepareDatabase as preparePayments } from '../src/data/database';
 import { LedgerRepository } from '../src/data/ledger-repository';
 import { LedgerUseCases } from '../src/domain/ledger-use-cases';
+import { messagesIn, QueueDepths } from '../src/messaging/queue-depth';
+import { QueueLocator } from '../src/messaging/queue-locator';
 import { failFastRedis } from '../src/messaging/recurring-job';
 import { ReadOnlySnapshot } from '../src/reconciliation/read-only-snapshot';
 import {
@@ -29,12 +39,14 @@ import {
 } from '../src/reconciliation/reconcile-scheduler';
 import { Reconciler } from '../src/reconciliation/reconciler';
 import type { ReconcileOptions } from '../src/reconciliation/reconciler';
-import { testEnv } from './support/test-app';
+import { publish, purchaseEvent } from './support/events';
+import { ownMessaging, testEnv } from './support/test-app';
 
 /**
  * Both sides on databases of this file's own (other suites book ledger lines with no sale).
  * Each test writes its sales and ledger lines with SQL on a day of its own and reconciles that
- * day, so tests never see each other's rows.
+ * day, so tests never see each other's rows. The queue is this file's own too, and stays
+ * empty: a test that needs messages in a queue makes a queue of its own.
  */
 const ecommerceUrl = testDatabaseUrl('ecommerce_reconcile_test');
 const paymentsUrl = testDatabaseUrl('payments_reconcile_test');
@@ -43,9 +55,19 @@ const ROOT = path.resolve(__dirname, '../..');
 let shop: Client;
 let ledger: Client;
 let buyerId: string;
+let sqs: SQSClient;
+let messaging: MessagingResources;
 let reconciler: Reconciler;
 
+/** The queue and DLQ counts of a queue, read as the gateway reads its own. */
+const depthsOf = (queueUrl: string) => new QueueDepths(sqs, new QueueLocator(sqs, queueUrl));
+
 beforeAll(async () => {
+  sqs = createSqsClient({
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL: process.env.TEST_PAYMENTS_AWS_ENDPOINT_URL,
+  });
+  messaging = await ownMessaging();
   await recreateDatabase(ecommerceUrl, prepareEcommerce);
   await recreateDatabase(paymentsUrl, preparePayments);
   shop = new Client({ connectionString: ecommerceUrl });
@@ -57,10 +79,14 @@ beforeAll(async () => {
     `INSERT INTO users (id, username, email, password_hash) VALUES ($1, $2, $3, 'x')`,
     [buyerId, name, `${name}@example.com`],
   );
-  reconciler = new Reconciler({ sales: ecommerceUrl, ledger: paymentsUrl });
+  reconciler = new Reconciler(
+    { sales: ecommerceUrl, ledger: paymentsUrl },
+    depthsOf(messaging.queueUrl),
+  );
 });
 afterAll(async () => {
   await Promise.all([shop.end(), ledger.end()]);
+  sqs.destroy();
 });
 
 let dayCount = 0;
@@ -178,6 +204,31 @@ async function bookSale(s: Sale, only?: EventType): Promise<void> {
   }
 }
 
+/** The sale's `order_placed` event as the relay publishes it. */
+const placedEvent = (s: Sale): PurchaseEvent =>
+  purchaseEvent(Object.fromEntries(s.shares), {
+    purchase_id: s.purchaseId,
+    purchase_date: `${s.day}T12:00:00.123Z`,
+  });
+
+/**
+ * Receives the queue's messages without deleting them, each time visible again at once, until
+ * SQS moves them to the DLQ (after 5 receives): a drain that could never book them.
+ */
+async function deadLetter(queue: MessagingResources): Promise<void> {
+  const depths = depthsOf(queue.queueUrl);
+  for (let receive = 0; receive < 10 && messagesIn(await depths.queue()) > 0; receive++) {
+    await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queue.queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 0,
+      }),
+    );
+  }
+  expect(messagesIn(await depths.queue())).toBe(0);
+}
+
 const dayWindow = (day: string) => ({
   from: new Date(`${day}T00:00:00Z`),
   to: new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000),
@@ -273,7 +324,7 @@ describe('comparing the ledger with the sales', () => {
     ]);
   });
 
-  test('when the event was published within the grace period, then the sale is in flight', async () => {
+  test('when the event was published moments ago and the queue looks empty, then the sale is in flight (SQS counts lag)', async () => {
     const day = ownDay();
     await sale(day, [[await seller(), 500]], { placed: { publishedSecondsAgo: 30 } });
     const within = await reconcileDay(day);
@@ -281,7 +332,7 @@ describe('comparing the ledger with the sales', () => {
     expect(within.inFlight.map((line) => line.state)).toEqual(['published_recently']);
   });
 
-  test('when the event was published before the grace period, then the sale is drift', async () => {
+  test('when the event was published before the grace period and the queue is empty, then the sale is drift', async () => {
     const day = ownDay();
     await sale(day, [[await seller(), 500]], { placed: { publishedSecondsAgo: 30 } });
     const past = await reconcileDay(day, { graceSeconds: 10 });
@@ -451,6 +502,35 @@ describe('comparing the ledger with the sales', () => {
   });
 });
 
+describe('judging by the queue', () => {
+  test('when more unbooked events wait on the queue than it holds messages, then the difference is drift though the queue is not empty', async () => {
+    const queue = await ownMessaging();
+    const judge = new Reconciler(
+      { sales: ecommerceUrl, ledger: paymentsUrl },
+      depthsOf(queue.queueUrl),
+    );
+    const day = ownDay();
+    const a = await seller();
+    const lost = await sale(day, [[a, 100]]);
+    const waiting = await sale(day, [[a, 200]]);
+    // Only one of the two reached the queue: a queue that never empties under load must not
+    // hide the other forever.
+    await publish(queue.topicArn, placedEvent(waiting));
+    const report = await judge.run({ window: dayWindow(day) });
+    expect(report.ok).toBe(false);
+    expect(report.totals).toMatchObject({ inFlight: 2, drift: 0, notInQueue: 1, deadLettered: 0 });
+    expect(report.inFlight.map((line) => line.state)).toEqual([
+      'queue_not_drained',
+      'queue_not_drained',
+    ]);
+
+    await publish(queue.topicArn, placedEvent(lost));
+    const both = await judge.run({ window: dayWindow(day) });
+    expect(both.ok).toBe(true);
+    expect(both.totals).toMatchObject({ inFlight: 2, notInQueue: 0 });
+  });
+});
+
 describe('reading ecommerce read-only', () => {
   test('when the reconciliation session tries to write, then PostgreSQL refuses', async () => {
     const snapshot = await ReadOnlySnapshot.open(ecommerceUrl);
@@ -470,10 +550,10 @@ describe('reading ecommerce read-only', () => {
   });
 
   test('when a database is unreachable, then the error names the side, not the URL', async () => {
-    const broken = new Reconciler({
-      sales: 'postgres://postgres:secret@127.0.0.1:1/ecommerce',
-      ledger: paymentsUrl,
-    });
+    const broken = new Reconciler(
+      { sales: 'postgres://postgres:secret@127.0.0.1:1/ecommerce', ledger: paymentsUrl },
+      depthsOf(messaging.queueUrl),
+    );
     const error = await broken.run().catch((e: Error) => e);
     expect((error as Error).message).toMatch(/^could not read the sales: /);
     expect((error as Error).message).not.toContain('secret');
@@ -595,12 +675,18 @@ describe('the scheduled job', () => {
           amount_mismatch: expected.totals.amount_mismatch,
           ledger_without_sale: expected.totals.ledger_without_sale,
         },
+        queue_checked: true,
+        dead_lettered: 0,
+        not_in_queue: 0,
       });
       const metrics = await registry.metrics();
       expect(metrics).toContain(
         `reconciliation_drift_lines{kind="ledger_without_sale"} ${expected.totals.ledger_without_sale}`,
       );
       expect(metrics).toContain(`reconciliation_in_flight_lines ${expected.totals.inFlight}`);
+      expect(metrics).toContain('reconciliation_queue_checked 1');
+      expect(metrics).toContain('reconciliation_dead_lettered_messages 0');
+      expect(metrics).toContain('reconciliation_not_in_queue_events 0');
       expect(metrics).toContain(
         `reconciliation_last_run_timestamp_seconds ${Date.parse(run.finished_at) / 1000}`,
       );
@@ -608,6 +694,9 @@ describe('the scheduled job', () => {
       expect(warning).toMatchObject({
         msg: expect.stringContaining('reconciliation found drift'),
         ledger_without_sale: expected.totals.ledger_without_sale,
+        queue_checked: true,
+        queue_messages: 0,
+        dead_lettered: 0,
       });
 
       // Redis lost the schedule (a FLUSHALL, a failover): the check puts it back.
@@ -642,17 +731,22 @@ describe('the command', () => {
         process.execPath,
         [path.join(ROOT, 'payment_gateway/dist/cli/reconcile.js'), ...args],
         {
-          env: {
-            PATH: process.env.PATH,
-            DATABASE_URL: paymentsUrl,
-            ECOMMERCE_DATABASE_URL: ecommerceUrl,
-            ...env,
-          },
+          env: { PATH: process.env.PATH, ...commandEnv(), ...env },
         },
         (error, stdout, stderr) =>
           resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
       );
     });
+
+  /** Both databases and the queue, as the command reads them (the file's own, empty queue). */
+  const commandEnv = () => ({
+    DATABASE_URL: paymentsUrl,
+    ECOMMERCE_DATABASE_URL: ecommerceUrl,
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL: process.env.TEST_PAYMENTS_AWS_ENDPOINT_URL!,
+    SQS_QUEUE_URL: messaging.queueUrl,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
 
   test('when the day reconciles, then exit 0 and the --json contract', async () => {
     const day = ownDay();
@@ -667,6 +761,16 @@ describe('the command', () => {
       generated_at: expect.any(String),
       window: { from: day, to: day },
       grace_seconds: 300,
+      queue: {
+        checked: true,
+        error: null,
+        messages: 0,
+        visible: 0,
+        not_visible: 0,
+        delayed: 0,
+        dead_lettered: 0,
+        applied_grace_seconds: 120,
+      },
       list_limit: 100,
       totals: {
         purchases: 2,
@@ -680,6 +784,8 @@ describe('the command', () => {
         missing_in_ledger: 0,
         amount_mismatch: 0,
         ledger_without_sale: 0,
+        dead_lettered: 0,
+        not_in_queue: 0,
         differing_seller_days: 1,
       },
       in_flight: [
@@ -736,5 +842,168 @@ describe('the command', () => {
     const badFlag = await cli(['--from', 'yesterday']);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toContain('--from');
+  });
+
+  // Published 10 minutes ago: past the 300 s grace, so the grace alone called it drift (a
+  // ledger database down that long left every sale behind it "missing").
+  const TEN_MINUTES_AGO: EventState = { publishedSecondsAgo: 600 };
+
+  test('when a sale published long ago still waits in the queue, then it is in flight (exit 0); once the queue is drained without booking it, drift (exit 1)', async () => {
+    const queue = await ownMessaging();
+    const day = ownDay();
+    const a = await seller();
+    const s = await sale(day, [[a, 2990]], { placed: TEN_MINUTES_AGO });
+    await publish(queue.topicArn, placedEvent(s));
+    const args = ['--json', '--from', day, '--to', day];
+    const env = { SQS_QUEUE_URL: queue.queueUrl };
+
+    const waiting = await cli(args, env);
+    expect(waiting.code).toBe(0);
+    const report = JSON.parse(waiting.stdout);
+    expect(report).toMatchObject({
+      ok: true,
+      queue: { checked: true, messages: 1, visible: 1, not_visible: 0, dead_lettered: 0 },
+      totals: { in_flight: 1, drift: 0, missing_in_ledger: 0, not_in_queue: 0 },
+    });
+    expect(report.in_flight).toEqual([
+      expect.objectContaining({ purchase_id: s.purchaseId, state: 'queue_not_drained' }),
+    ]);
+
+    // Received by a drain that has not booked it yet (not visible): still in the queue.
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, VisibilityTimeout: 60 }),
+    );
+    expect(Messages).toHaveLength(1);
+    const received = await cli(args, env);
+    expect(received.code).toBe(0);
+    expect(JSON.parse(received.stdout).queue).toMatchObject({ visible: 0, not_visible: 1 });
+
+    // Deleted without a ledger line: nothing can bring it any more.
+    await sqs.send(
+      new DeleteMessageCommand({
+        QueueUrl: queue.queueUrl,
+        ReceiptHandle: Messages[0]!.ReceiptHandle,
+      }),
+    );
+    const drained = await cli(args, env);
+    expect(drained.code).toBe(1);
+    const after = JSON.parse(drained.stdout);
+    expect(after).toMatchObject({
+      ok: false,
+      queue: { checked: true, messages: 0 },
+      totals: { in_flight: 0, missing_in_ledger: 1 },
+    });
+    expect(after.drift.missing_in_ledger).toEqual([
+      expect.objectContaining({ purchase_id: s.purchaseId, expected_amount: 2990 }),
+    ]);
+  });
+
+  test("when a sale's message is in the dead-letter queue, then it is reported as dead-lettered and is drift (exit 1)", async () => {
+    const queue = await ownMessaging();
+    const day = ownDay();
+    const s = await sale(day, [[await seller(), 700]], { placed: TEN_MINUTES_AGO });
+    await publish(queue.topicArn, placedEvent(s));
+    await deadLetter(queue);
+    const env = { SQS_QUEUE_URL: queue.queueUrl };
+
+    const json = await cli(['--json', '--from', day, '--to', day], env);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      queue: { checked: true, messages: 0, dead_lettered: 1 },
+      totals: { dead_lettered: 1, missing_in_ledger: 1 },
+    });
+    const text = await cli(['--from', day, '--to', day], env);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/dead letters +1 +\(not booked: `make redrive` once the cause/);
+    expect(text.stdout).toMatch(
+      /DRIFT: 1 line\(s\) differ; 1 message\(s\) in the dead-letter queue\./,
+    );
+
+    // A dead letter is drift even when every line of the day is booked (it is someone's sale).
+    await book(s.purchaseId, [...s.shares.keys()][0]!, 'order_placed', 700, day);
+    const booked = await cli(['--json', '--from', day, '--to', day], env);
+    expect(booked.code).toBe(1);
+    expect(JSON.parse(booked.stdout)).toMatchObject({
+      ok: false,
+      totals: { drift: 0, dead_lettered: 1 },
+    });
+  });
+
+  test('when the queue cannot be read, then the report says so and the grace period decides instead', async () => {
+    const day = ownDay();
+    // Past the short grace of a queue read (120 s), within the 300 s of the fallback.
+    const s = await sale(day, [[await seller(), 500]], { placed: { publishedSecondsAgo: 200 } });
+    const args = ['--from', day, '--to', day];
+    const unreachable = { AWS_ENDPOINT_URL: 'http://127.0.0.1:1' };
+
+    const within = await cli(['--json', ...args], unreachable);
+    expect(within).toMatchObject({ code: 0, stderr: '' });
+    const report = JSON.parse(within.stdout);
+    expect(report).toMatchObject({
+      ok: true,
+      queue: {
+        checked: false,
+        error: expect.stringMatching(/^could not read the queue: .*ECONNREFUSED/),
+        messages: null,
+        dead_lettered: null,
+        applied_grace_seconds: 300,
+      },
+      totals: { in_flight: 1, dead_lettered: null, not_in_queue: 0 },
+    });
+    expect(report.in_flight).toEqual([
+      expect.objectContaining({ purchase_id: s.purchaseId, state: 'published_recently' }),
+    ]);
+
+    const past = await cli([...args, '--grace-seconds', '100'], unreachable);
+    expect(past.code).toBe(1);
+    expect(past.stdout).toMatch(/queue +NOT CHECKED \(could not read the queue: .*ECONNREFUSED/);
+    expect(past.stdout).toContain('dead letters   unknown (queue not read)');
+    expect(past.stdout).toContain(s.purchaseId);
+
+    // With the queue read (and empty), 200 s after publishing is past its grace: drift.
+    expect((await cli(args)).code).toBe(1);
+  });
+
+  test('when run as `make reconcile` in local mode, then it reports and fails as the command does', async () => {
+    const day = ownDay();
+    const a = await seller();
+    await bookSale(await sale(day, [[a, 990]]));
+    const make = (args: string) =>
+      new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        // The databases and queue as make's own variables, above any .env; `-o` the lock
+        // file's stamp so that a test never runs `npm ci`.
+        const variables = Object.entries({
+          PAYMENT_GATEWAY_DATABASE_URL: paymentsUrl,
+          ...commandEnv(),
+        }).map(([name, value]) => `${name}=${value}`);
+        execFile(
+          'make',
+          [
+            '-s',
+            '-o',
+            'node_modules/.package-lock.json',
+            'reconcile',
+            'MODE=local',
+            ...variables,
+            `ARGS=${args}`,
+          ],
+          { cwd: ROOT, env: process.env },
+          (error, stdout) => resolve({ code: error ? (error.code as number) : 0, stdout }),
+        );
+      });
+
+    const ok = await make(`--from ${day} --to ${day}`);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(
+      /queue +0 message\(s\) \(0 waiting, 0 received, 0 delayed\), 0 dead-lettered/,
+    );
+    expect(ok.stdout).toContain('OK: the ledger equals the sales.');
+
+    const missing = await sale(day, [[a, 10]]);
+    const drift = await make(`--from ${day} --to ${day}`);
+    expect(drift.code).toBe(2); // make's own status for a failed recipe
+    expect(drift.stdout).toContain(missing.purchaseId);
+    expect(drift.stdout).toContain('DRIFT: 1 line(s) differ.');
   });
 });

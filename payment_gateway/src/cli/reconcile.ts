@@ -1,30 +1,63 @@
 import { parseArgs } from 'node:util';
 import {
+  awsSettings,
   ConfigError,
+  createSqsClient,
   DEVELOPMENT_DATABASE_URLS,
+  noDevelopmentAwsInProduction,
   parseEnv,
   requiredInProduction,
   serviceEnvFields,
 } from '@marketplace/common';
 import { z } from 'zod';
-import { DEFAULT_GRACE_SECONDS, Reconciler } from '../reconciliation/reconciler';
+import { QueueDepths } from '../messaging/queue-depth';
+import { QueueLocator } from '../messaging/queue-locator';
+import {
+  DEFAULT_GRACE_SECONDS,
+  QUEUE_LAG_GRACE_SECONDS,
+  Reconciler,
+} from '../reconciliation/reconciler';
 import { reportJson, reportText } from '../reconciliation/report-format';
 
 const USAGE = `usage: reconcile [--json] [--grace-seconds N] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
 
 Compares the sales recorded by ecommerce (placed minus cancelled) with the payment gateway's
 ledger, per purchase, seller and event, and per seller and day (UTC, by purchase date).
+A sale missing from the ledger is in flight, not drift, while its event is unpublished, or
+published and the gateway's queue still holds messages; once the queue is empty it is drift.
+Messages in the dead-letter queue are drift too (make redrive, after a fix).
   --json             one JSON object instead of the report
-  --grace-seconds N  how long a published event may take to reach the ledger (default ${DEFAULT_GRACE_SECONDS})
+  --grace-seconds N  if the queue cannot be read (the report says why), events published in
+                     the last N s are in flight (default ${DEFAULT_GRACE_SECONDS}); if it can, only those of the
+                     last min(N, ${QUEUE_LAG_GRACE_SECONDS}) s, as SQS's counts lag behind
   --from, --to       purchase dates to reconcile (to inclusive); default: all
-Environment: DATABASE_URL (the ledger), ECOMMERCE_DATABASE_URL (the sales, read-only).
-Exit status: 0 no drift (events in flight allowed), 1 drift, 2 could not run.
+Environment: DATABASE_URL (the ledger), ECOMMERCE_DATABASE_URL (the sales, read-only),
+AWS_ENDPOINT_URL, AWS_REGION and SQS_QUEUE_URL (the gateway's queue, as the service finds it).
+Exit status: 0 no drift (events in flight allowed), 1 drift (dead letters included), 2 could
+not run (a database unreachable, bad options); an unreadable queue is not an error.
 `;
 
-const { NODE_ENV, DATABASE_URL } = serviceEnvFields(8001);
+const {
+  NODE_ENV,
+  DATABASE_URL,
+  AWS_REGION,
+  AWS_ENDPOINT_URL,
+  AWS_ACCESS_KEY_ID,
+  AWS_SECRET_ACCESS_KEY,
+} = serviceEnvFields(8001);
 const envSchema = z
-  .object({ NODE_ENV, DATABASE_URL, ECOMMERCE_DATABASE_URL: DATABASE_URL })
-  .superRefine(requiredInProduction(['DATABASE_URL', 'ECOMMERCE_DATABASE_URL']));
+  .object({
+    NODE_ENV,
+    DATABASE_URL,
+    ECOMMERCE_DATABASE_URL: DATABASE_URL,
+    AWS_REGION,
+    AWS_ENDPOINT_URL,
+    AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY,
+    SQS_QUEUE_URL: z.url().optional(),
+  })
+  .superRefine(requiredInProduction(['DATABASE_URL', 'ECOMMERCE_DATABASE_URL']))
+  .superRefine(noDevelopmentAwsInProduction);
 
 const optionsSchema = z
   .object({
@@ -76,18 +109,24 @@ async function main(): Promise<number> {
     return 0;
   }
   const env = parseEnv(envSchema, process.env);
-  const reconciler = new Reconciler({
-    sales: env.ECOMMERCE_DATABASE_URL ?? DEVELOPMENT_DATABASE_URLS.ecommerce,
-    ledger: env.DATABASE_URL ?? DEVELOPMENT_DATABASE_URLS.payments,
-  });
-  const graceSeconds = options['grace-seconds'];
-  const report = await reconciler.run({
-    window: {
-      from: options.from ? dayStart(options.from) : undefined,
-      to: options.to ? nextDayStart(options.to) : undefined,
+  const sqs = createSqsClient(awsSettings(env));
+  const reconciler = new Reconciler(
+    {
+      sales: env.ECOMMERCE_DATABASE_URL ?? DEVELOPMENT_DATABASE_URLS.ecommerce,
+      ledger: env.DATABASE_URL ?? DEVELOPMENT_DATABASE_URLS.payments,
     },
-    graceSeconds,
-  });
+    new QueueDepths(sqs, new QueueLocator(sqs, env.SQS_QUEUE_URL)),
+  );
+  const graceSeconds = options['grace-seconds'];
+  const report = await reconciler
+    .run({
+      window: {
+        from: options.from ? dayStart(options.from) : undefined,
+        to: options.to ? nextDayStart(options.to) : undefined,
+      },
+      graceSeconds,
+    })
+    .finally(() => sqs.destroy());
   const scope = {
     from: options.from ?? null,
     to: options.to ?? null,

@@ -22,6 +22,12 @@ export interface ReconcileRunSummary {
   finished_at: string;
   in_flight: number;
   drift: Record<DriftKind, number>;
+  /** Whether the run read the queue's counts (else the grace period judged what is in flight). */
+  queue_checked: boolean;
+  /** Messages in the dead-letter queue: drift (null: the queue could not be read). */
+  dead_lettered: number | null;
+  /** Unbooked events beyond what the queue and DLQ held: drift. */
+  not_in_queue: number;
 }
 
 /**
@@ -76,7 +82,7 @@ export class ReconcileScheduler {
   private registerGauges(registry: Registry): void {
     const registers = [registry];
     // A scrape must not hang on a Redis that stops answering (its socket still open): no value.
-    // The three gauges share one read of the latest run.
+    // The gauges share one read of the latest run.
     const summary = sharedPerScrape(async () => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<undefined>((resolve) => {
@@ -108,6 +114,33 @@ export class ReconcileScheduler {
       },
     });
     new Gauge({
+      name: 'reconciliation_dead_lettered_messages',
+      help: 'Messages in the dead-letter queue at the latest reconciliation: sales not booked, drift (no value when it could not read the queue)',
+      registers,
+      async collect() {
+        const run = await summary();
+        this.set(run?.dead_lettered ?? NaN);
+      },
+    });
+    new Gauge({
+      name: 'reconciliation_not_in_queue_events',
+      help: 'Events published and not booked beyond all the queue and dead-letter queue held at the latest reconciliation: lost, drift',
+      registers,
+      async collect() {
+        const run = await summary();
+        this.set(run?.not_in_queue ?? NaN);
+      },
+    });
+    new Gauge({
+      name: 'reconciliation_queue_checked',
+      help: '1 when the latest reconciliation read the queue, 0 when it could not and judged what is in flight by the grace period alone',
+      registers,
+      async collect() {
+        const run = await summary();
+        this.set(run?.queue_checked === undefined ? NaN : Number(run.queue_checked));
+      },
+    });
+    new Gauge({
       name: 'reconciliation_last_run_timestamp_seconds',
       help: 'When the latest reconciliation finished (0: none yet)',
       registers,
@@ -135,16 +168,39 @@ export class ReconcileScheduler {
     const { logger, reconciler, graceSeconds } = this.options;
     return this.job.startWorker(
       async (): Promise<ReconcileRunSummary> => {
-        const { ok, totals } = await reconciler.run({ graceSeconds });
+        const { ok, totals, queue } = await reconciler.run({ graceSeconds });
+        if (!queue.checked) {
+          logger.warn(
+            { reason: queue.error, grace_seconds: queue.graceSeconds },
+            'reconciliation could not read the queue; in flight judged by the grace period',
+          );
+        }
         const drift = {
           missing_in_ledger: totals.missing_in_ledger,
           amount_mismatch: totals.amount_mismatch,
           ledger_without_sale: totals.ledger_without_sale,
         };
-        const counts = { purchases: totals.purchases, in_flight: totals.inFlight, ...drift };
+        const queueFigures = {
+          queue_checked: queue.checked,
+          dead_lettered: totals.deadLettered,
+          not_in_queue: totals.notInQueue,
+        };
+        const counts = {
+          purchases: totals.purchases,
+          in_flight: totals.inFlight,
+          ...drift,
+          queue_messages: queue.checked ? queue.messages : null,
+          ...queueFigures,
+        };
         if (ok) logger.info(counts, 'reconciliation: the ledger equals the sales');
-        else logger.warn(counts, 'reconciliation found drift; `make reconcile` lists the lines');
-        return { ok, finished_at: new Date().toISOString(), in_flight: totals.inFlight, drift };
+        else logger.warn(counts, 'reconciliation found drift; `make reconcile` lists it');
+        return {
+          ok,
+          finished_at: new Date().toISOString(),
+          in_flight: totals.inFlight,
+          drift,
+          ...queueFigures,
+        };
       },
       { lockDuration: LOCK_DURATION_MS },
       (worker) =>

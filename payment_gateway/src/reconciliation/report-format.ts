@@ -1,7 +1,7 @@
 import { DRIFT_KINDS } from './reconciliation';
-import type { LineFinding, ReconciliationReport } from './reconciliation';
+import type { LineFinding, QueueFigures, ReconciliationReport } from './reconciliation';
 
-/** What was reconciled: purchase dates (`to` inclusive, as given) and the grace period. */
+/** What was reconciled: purchase dates (`to` inclusive, as given) and the grace period given. */
 export interface ReportScope {
   from: string | null;
   to: string | null;
@@ -18,6 +18,30 @@ const lineJson = (line: LineFinding) => ({
   ledger_amount: line.ledgerAmount,
 });
 
+/** The same keys whether the queue was read or not (null: not read). */
+const queueJson = (queue: QueueFigures) =>
+  queue.checked
+    ? {
+        checked: true,
+        error: null,
+        messages: queue.messages,
+        visible: queue.visible,
+        not_visible: queue.notVisible,
+        delayed: queue.delayed,
+        dead_lettered: queue.deadLettered,
+        applied_grace_seconds: queue.lagGraceSeconds,
+      }
+    : {
+        checked: false,
+        error: queue.error,
+        messages: null,
+        visible: null,
+        not_visible: null,
+        delayed: null,
+        dead_lettered: null,
+        applied_grace_seconds: queue.graceSeconds,
+      };
+
 /** The `--json` contract (snake_case, amounts in minor units); scripts rely on its shape. */
 export function reportJson(report: ReconciliationReport, scope: ReportScope) {
   const { totals } = report;
@@ -26,6 +50,7 @@ export function reportJson(report: ReconciliationReport, scope: ReportScope) {
     generated_at: scope.generatedAt.toISOString(),
     window: { from: scope.from, to: scope.to },
     grace_seconds: scope.graceSeconds,
+    queue: queueJson(report.queue),
     list_limit: report.listLimit,
     totals: {
       purchases: totals.purchases,
@@ -39,6 +64,8 @@ export function reportJson(report: ReconciliationReport, scope: ReportScope) {
       missing_in_ledger: totals.missing_in_ledger,
       amount_mismatch: totals.amount_mismatch,
       ledger_without_sale: totals.ledger_without_sale,
+      dead_lettered: totals.deadLettered,
+      not_in_queue: totals.notInQueue,
       differing_seller_days: totals.differingSellerDays,
     },
     in_flight: report.inFlight.map((line) => ({
@@ -64,7 +91,7 @@ export function reportJson(report: ReconciliationReport, scope: ReportScope) {
 }
 
 const TITLES = {
-  missing_in_ledger: 'Missing in the ledger (sale, no ledger line past the grace period)',
+  missing_in_ledger: 'Missing in the ledger (sale, no ledger line, its event no longer in flight)',
   amount_mismatch: 'Amounts that differ',
   ledger_without_sale: 'Ledger lines with no sale',
 } as const;
@@ -114,18 +141,28 @@ export function reportText(report: ReconciliationReport, scope: ReportScope): st
       : scope.from || scope.to
         ? `purchases from ${scope.from ?? 'the start'} to ${scope.to ?? 'today'}`
         : 'all purchases';
+  const { queue } = report;
   const out = [
     `Reconciliation of sales (ecommerce) with the ledger (payments): ${window}, ` +
-      `grace ${scope.graceSeconds} s, at ${scope.generatedAt.toISOString()}`,
-    `  purchases   ${totals.purchases}`,
-    `  sales net   ${totals.salesNet}  (${totals.salesLines} seller lines, minor units)`,
-    `  ledger net  ${totals.ledgerNet}  (${totals.ledgerLines} ledger lines)`,
-    `  matched     ${totals.matched}`,
-    `  in flight   ${totals.inFlight}`,
-    `  drift       ${totals.drift}  (` +
+      `at ${scope.generatedAt.toISOString()}`,
+    `  queue          ${queueText(queue)}`,
+    `  purchases      ${totals.purchases}`,
+    `  sales net      ${totals.salesNet}  (${totals.salesLines} seller lines, minor units)`,
+    `  ledger net     ${totals.ledgerNet}  (${totals.ledgerLines} ledger lines)`,
+    `  matched        ${totals.matched}`,
+    `  in flight      ${totals.inFlight}`,
+    `  drift          ${totals.drift}  (` +
       DRIFT_KINDS.map((kind) => `${kind} ${totals[kind]}`).join(', ') +
       ')',
+    `  dead letters   ${totals.deadLettered ?? 'unknown (queue not read)'}` +
+      (totals.deadLettered ? '  (not booked: `make redrive` once the cause is fixed)' : ''),
   ];
+  if (totals.notInQueue > 0) {
+    out.push(
+      `  not in queue   ${totals.notInQueue}  (events published and not booked beyond all the ` +
+        'queue and the dead-letter queue hold: lost, whichever they are)',
+    );
+  }
   if (totals.inFlight > 0) {
     const shown = totals.inFlight > report.inFlight.length ? `first ${report.listLimit} of ` : '';
     out.push(
@@ -168,11 +205,37 @@ export function reportText(report: ReconciliationReport, scope: ReportScope): st
       ),
     );
   }
-  out.push(
-    '',
-    report.ok
-      ? `OK: the ledger equals the sales${totals.inFlight > 0 ? ' (apart from events in flight)' : ''}.`
-      : `DRIFT: ${totals.drift} line(s) differ.`,
-  );
+  out.push('', verdict(report));
   return `${out.join('\n')}\n`;
+}
+
+function queueText(queue: QueueFigures): string {
+  if (!queue.checked) {
+    return (
+      `NOT CHECKED (${queue.error}); in flight judged by the grace period instead: ` +
+      `events published in the last ${queue.graceSeconds} s`
+    );
+  }
+  return (
+    `${queue.messages} message(s) (${queue.visible} waiting, ${queue.notVisible} received, ` +
+    `${queue.delayed} delayed), ${queue.deadLettered} dead-lettered; ` +
+    `grace for its lagging counts ${queue.lagGraceSeconds} s`
+  );
+}
+
+function verdict(report: ReconciliationReport): string {
+  const { totals } = report;
+  if (report.ok) {
+    const caveats = [
+      totals.inFlight > 0 ? 'apart from events in flight' : '',
+      report.queue.checked ? '' : 'queue not checked',
+    ].filter(Boolean);
+    return `OK: the ledger equals the sales${caveats.length ? ` (${caveats.join('; ')})` : ''}.`;
+  }
+  const findings = [
+    totals.drift > 0 ? `${totals.drift} line(s) differ` : '',
+    totals.deadLettered ? `${totals.deadLettered} message(s) in the dead-letter queue` : '',
+    totals.notInQueue > 0 ? `${totals.notInQueue} event(s) neither booked nor queued` : '',
+  ].filter(Boolean);
+  return `DRIFT: ${findings.join('; ')}.`;
 }

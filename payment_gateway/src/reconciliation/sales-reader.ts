@@ -1,7 +1,7 @@
 import type { EventType } from '@marketplace/common';
 import type { DateRange } from '../data/ledger-repository';
 import type { ReadOnlySnapshot } from './read-only-snapshot';
-import type { ExpectedLine, InFlightState } from './reconciliation';
+import type { ExpectedLine } from './reconciliation';
 
 interface ExpectedRow {
   purchase_id: string;
@@ -9,21 +9,22 @@ interface ExpectedRow {
   event_type: EventType;
   amount: string;
   day: string;
-  in_flight: InFlightState | null;
-  in_flight_since: Date | null;
+  event_state: 'unpublished' | 'published' | null;
+  event_since: Date | null;
+  /** `numeric`, which pg returns as text. */
+  published_seconds_ago: string | null;
 }
 
 /**
  * The ledger lines ecommerce's sales call for, from its database (read-only): per purchase and
  * seller, `order_placed` of +sum(subtotal) and, once cancelled, `order_cancelled` of -sum. Each
- * line carries the state of its outbox event: still unpublished, or published less than
- * `graceSeconds` ago (the queue may not be drained yet), by the database's clock. Events pruned
+ * line carries its outbox event: still unpublished (since it was written), or published (when,
+ * and how long ago by the database's clock, so the host's clock does not matter). Events pruned
  * from the outbox were published long ago. One query: the shares are summed in SQL.
  */
 export async function readExpectedLines(
   snapshot: ReadOnlySnapshot,
   window: DateRange,
-  graceSeconds: number,
 ): Promise<ExpectedLine[]> {
   const rows = await snapshot.query<ExpectedRow>(
     `WITH sold AS (
@@ -53,11 +54,12 @@ export async function readExpectedLines(
      SELECT l.purchase_id, l.seller_id, l.event_type, l.amount,
             to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
             CASE WHEN e.unpublished THEN 'unpublished'
-                 WHEN e.published_at > now() - make_interval(secs => $3) THEN 'published_recently'
-            END AS in_flight,
-            CASE WHEN e.unpublished THEN e.created_at ELSE e.published_at END AS in_flight_since
+                 WHEN e.published_at IS NOT NULL THEN 'published'
+            END AS event_state,
+            CASE WHEN e.unpublished THEN e.created_at ELSE e.published_at END AS event_since,
+            extract(epoch FROM now() - e.published_at) AS published_seconds_ago
      FROM lines l LEFT JOIN events e USING (purchase_id, event_type)`,
-    [window.from ?? null, window.to ?? null, graceSeconds],
+    [window.from ?? null, window.to ?? null],
   );
   return rows.map((row) => ({
     purchaseId: row.purchase_id,
@@ -65,9 +67,14 @@ export async function readExpectedLines(
     eventType: row.event_type,
     amount: Number(row.amount),
     day: row.day,
-    inFlight:
-      row.in_flight && row.in_flight_since
-        ? { state: row.in_flight, since: row.in_flight_since }
-        : undefined,
+    event: eventOf(row),
   }));
+}
+
+/** No outbox row: no event. A row is unpublished (since written) or published (since then). */
+function eventOf(row: ExpectedRow): ExpectedLine['event'] {
+  if (!row.event_since) return undefined;
+  return row.event_state === 'unpublished'
+    ? { state: 'unpublished', since: row.event_since }
+    : { state: 'published', since: row.event_since, ageSeconds: Number(row.published_seconds_ago) };
 }

@@ -91,10 +91,12 @@ fixtures: build ## load the demo sellers, products and users (idempotent)
 	  node ecommerce/dist/cli/load-fixtures.js
 
 provision: build ## create the SNS topic, SQS queue, DLQ and subscription (idempotent)
-	node common/dist/provision-cli.js
+	AWS_ENDPOINT_URL=$${AWS_ENDPOINT_URL-http://127.0.0.1:$${EMULATOR_PORT:-4566}} \
+	  node common/dist/provision-cli.js
 
 redrive: build ## move dead-lettered messages back to the payment gateway's queue
-	node payment_gateway/dist/cli/redrive.js
+	AWS_ENDPOINT_URL=$${AWS_ENDPOINT_URL-http://127.0.0.1:$${EMULATOR_PORT:-4566}} \
+	  node payment_gateway/dist/cli/redrive.js
 
 reconcile: build ## compare the ledger with the sales; exit 1 on drift (ARGS="--json --from D --to D")
 	@# The queue as `make run` starts it: the emulator unless AWS_ENDPOINT_URL is set (empty: AWS).

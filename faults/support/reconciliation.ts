@@ -157,13 +157,15 @@ export interface ReconcilerReport {
 
 /**
  * The project's reconciler (`payment_gateway/dist/cli/reconcile.js --json`) on the scenario's
- * databases and queue: exit 0 means no drift (nothing missing, nothing dead-lettered).
- * Undefined when it is not built in this checkout.
+ * databases and queue: exit 0 means no drift (nothing missing, nothing dead-lettered). The
+ * suite's global setup builds it; a checkout without it is an error, never a skipped check.
  */
 export async function runReconciler(
   scenario: Scenario,
-): Promise<{ exitCode: number; report: ReconcilerReport } | undefined> {
-  if (!existsSync(RECONCILER)) return undefined;
+): Promise<{ exitCode: number; report: ReconcilerReport }> {
+  if (!existsSync(RECONCILER)) {
+    throw new Error(`${RECONCILER} is not built: run \`npm run build\` (make test-faults does)`);
+  }
   const result = await promisify(execFile)(
     process.execPath,
     [RECONCILER, '--json', '--grace-seconds', '0'],
@@ -196,7 +198,7 @@ export async function runReconciler(
  */
 export async function expectZeroDrift(
   scenario: Scenario,
-): Promise<LedgerCheck & { reconciler: 'zero drift' | 'not built' }> {
+): Promise<LedgerCheck & { reconciler: 'zero drift' }> {
   const check = await checkLedger(scenario);
   expect(check).toMatchObject({
     lost: 0,
@@ -207,9 +209,7 @@ export async function expectZeroDrift(
     ledgerLines: check.expectedLines,
   });
   const reconciler = await runReconciler(scenario);
-  if (reconciler) {
-    expect(reconciler.report).toMatchObject({ ok: true, queue: { checked: true } });
-    expect(reconciler.exitCode).toBe(0);
-  }
-  return { ...check, reconciler: reconciler ? 'zero drift' : 'not built' };
+  expect(reconciler.report).toMatchObject({ ok: true, queue: { checked: true } });
+  expect(reconciler.exitCode).toBe(0);
+  return { ...check, reconciler: 'zero drift' };
 }

@@ -26,13 +26,16 @@ import type { BenchContext, BenchStep, StepResult } from './types';
 /**
  * Step 8 of `make bench`: what OpenTelemetry tracing costs the sale path. The purchase step's
  * spread round (POST /purchase over 200 products, 50 connections, the gateway draining behind)
- * against a stack started with tracing off, then one started with it on (OTLP http/protobuf to
- * a sink in this process), alternating off, on, off, on so drift cancels out; each stack is
- * fresh (tracing is decided at start) and warmed up before its round. Fails when the sink got
- * no spans from a traced service, or any from an untraced one: that would measure nothing.
+ * against a stack started with tracing off, one started with it on as shipped (OTLP
+ * http/protobuf to a sink in this process), and one with the opt-in SQL statement spans too
+ * (`OTEL_NODE_ENABLED_INSTRUMENTATIONS=pg,ioredis`), in turn twice so drift cancels out; each
+ * stack is fresh (tracing is decided at start) and warmed up before its round. Fails when the
+ * sink got no spans from a traced service (or no SQL spans with them on), or any from an
+ * untraced one: that would measure nothing.
  */
 
-const MODES = ['off', 'on', 'off', 'on'] as const;
+/** `on`: tracing as shipped; `sql`: with the pg instrumentation's statement spans too. */
+const MODES = ['off', 'on', 'sql', 'off', 'on', 'sql'] as const;
 type Mode = (typeof MODES)[number];
 const WARM_UP_SECONDS = 2;
 const SERVICE_NAMES = { shop: 'bench-ecommerce', gateway: 'bench-payment-gateway' } as const;
@@ -172,12 +175,14 @@ function tracingEnv(mode: Mode, sinkUrl: string, service: ServiceKey): Env {
     OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined,
     OTEL_SERVICE_NAME: undefined,
+    OTEL_NODE_ENABLED_INSTRUMENTATIONS: undefined,
   };
   if (mode === 'off') return unset;
   return {
     ...unset,
     OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
     OTEL_SERVICE_NAME: SERVICE_NAMES[service],
+    ...(mode === 'sql' ? { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'pg,ioredis' } : {}),
   };
 }
 
@@ -264,11 +269,18 @@ async function measure(
     );
     // Measuring nothing is not a measurement: stop at the first round that would.
     const { spans } = received;
-    if (mode === 'on' && (spans.shop === 0 || spans.gateway === 0)) {
+    if (mode !== 'off' && (spans.shop === 0 || spans.gateway === 0)) {
       throw new Error(
-        `tracing step: round ${i + 1} ran with tracing on but the OTLP sink got ${spans.shop} ` +
+        `tracing step: round ${i + 1} ran with tracing ${mode} but the OTLP sink got ${spans.shop} ` +
           `ecommerce and ${spans.gateway} payment_gateway spans (${received.requests} requests, ` +
           `${sink.unreadable()} unreadable): the overhead would be measured against nothing`,
+      );
+    }
+    const sqlSpans = [...spans.names].filter(([name, n]) => name.startsWith('pg.') && n > 0).length;
+    if ((mode === 'sql') !== sqlSpans > 0) {
+      throw new Error(
+        `tracing step: round ${i + 1} (tracing ${mode}) sent ${sqlSpans} kinds of SQL spans: ` +
+          `the pg instrumentation is ${mode === 'sql' ? 'not loaded' : 'loaded'} where it should not be`,
       );
     }
     if (mode === 'off' && received.requests > 0) {
@@ -279,23 +291,45 @@ async function measure(
     }
   }
 
-  const of = (mode: Mode) => rounds.filter((r) => r.mode === mode);
-  const off = of('off');
-  const on = of('on');
-  const offRate = median(off.map((r) => r.perSecond));
-  const onRate = median(on.map((r) => r.perSecond));
-  const offP99 = median(off.map((r) => r.round.result.latency.p99));
-  const onP99 = median(on.map((r) => r.round.result.latency.p99));
   // CPU the two services spent per placed purchase: less at the mercy of a busy machine.
   const cpuMs = (r: Measured) =>
     ((r.cores.ecommerce! + r.cores.payment_gateway!) * ROUND_SECONDS * 1000) /
     Math.max(1, r.round.result['2xx']);
-  const offCpu = median(off.map(cpuMs));
-  const onCpu = median(on.map(cpuMs));
-  const spans = on.reduce((sum, r) => sum + r.received.spans.shop + r.received.spans.gateway, 0);
-  const onPurchases = on.reduce((sum, r) => sum + r.purchases, 0);
-  const bytes = on.reduce((sum, r) => sum + r.received.bytes, 0);
-  const requests = on.reduce((sum, r) => sum + r.received.requests, 0);
+  const summary = (mode: Mode) => {
+    const of = rounds.filter((r) => r.mode === mode);
+    const sum = (value: (r: Measured) => number) => of.reduce((total, r) => total + value(r), 0);
+    const byName = new Map<string, number>();
+    for (const r of of) {
+      for (const [name, n] of r.received.spans.names) {
+        byName.set(name, (byName.get(name) ?? 0) + n);
+      }
+    }
+    const purchases = Math.max(
+      1,
+      sum((r) => r.purchases),
+    );
+    return {
+      rate: median(of.map((r) => r.perSecond)),
+      p99: median(of.map((r) => r.round.result.latency.p99)),
+      cpu: median(of.map(cpuMs)),
+      purchases,
+      spansShop: sum((r) => r.received.spans.shop),
+      spansGateway: sum((r) => r.received.spans.gateway),
+      bytes: sum((r) => r.received.bytes),
+      requests: sum((r) => r.received.requests),
+      byName,
+      rss: {
+        shop: Math.max(...of.map((r) => r.rss.shop)),
+        gateway: Math.max(...of.map((r) => r.rss.gateway)),
+      },
+    };
+  };
+  const off = summary('off');
+  const on = summary('on');
+  const sql = summary('sql');
+  const overhead = (traced: typeof on) => pct(1 - traced.rate / off.rate);
+  const spansPerPurchase = (traced: typeof on) =>
+    (traced.spansShop + traced.spansGateway) / traced.purchases;
 
   const rows: [string, string][] = rounds.map((r, i) => [
     `round ${i + 1}, tracing ${r.mode}`,
@@ -306,50 +340,60 @@ async function measure(
   ]);
   rows.push(
     [
-      'POST /purchase spread, median off / on',
-      `${offRate.toFixed(0)} / ${onRate.toFixed(0)} per s, p99 ${offP99} / ${onP99} ms`,
+      'POST /purchase spread, median off / on / on with SQL spans',
+      `${off.rate.toFixed(0)} / ${on.rate.toFixed(0)} / ${sql.rate.toFixed(0)} per s, ` +
+        `p99 ${off.p99} / ${on.p99} / ${sql.p99} ms`,
     ],
-    ['tracing overhead', `${pct(1 - onRate / offRate)} % of throughput`],
+    ['tracing overhead (as shipped)', `${overhead(on)} % of throughput`],
+    ['tracing overhead with SQL spans (pg)', `${overhead(sql)} % of throughput`],
     [
-      'services CPU per purchase, off / on',
-      `${offCpu.toFixed(2)} / ${onCpu.toFixed(2)} ms (ecommerce + payment_gateway)`,
-    ],
-    [
-      'OTLP sink, tracing-on rounds',
-      `${requests} requests, ${(bytes / 2 ** 20).toFixed(1)} MiB, ${spans} spans ` +
-        `(ecommerce ${on.reduce((s, r) => s + r.received.spans.shop, 0)}, payment_gateway ` +
-        `${on.reduce((s, r) => s + r.received.spans.gateway, 0)}) for ${onPurchases} purchases`,
+      'services CPU per purchase, off / on / with SQL spans',
+      `${off.cpu.toFixed(2)} / ${on.cpu.toFixed(2)} / ${sql.cpu.toFixed(2)} ms ` +
+        '(ecommerce + payment_gateway)',
     ],
   );
-  const byName = new Map<string, number>();
-  for (const r of on) {
-    for (const [name, n] of r.received.spans.names) byName.set(name, (byName.get(name) ?? 0) + n);
+  for (const [mode, traced] of [
+    ['on', on],
+    ['with SQL spans', sql],
+  ] as const) {
+    rows.push(
+      [
+        `OTLP sink, tracing ${mode}`,
+        `${traced.requests} requests, ${(traced.bytes / 2 ** 20).toFixed(1)} MiB, ` +
+          `${traced.spansShop + traced.spansGateway} spans (ecommerce ${traced.spansShop}, ` +
+          `payment_gateway ${traced.spansGateway}) for ${traced.purchases} purchases`,
+      ],
+      [
+        `spans per purchase, tracing ${mode} (top 10)`,
+        [...traced.byName]
+          .sort(([, a], [, b]) => b - a)
+          .slice(0, 10)
+          .map(([name, n]) => `${name} ${(n / traced.purchases).toFixed(1)}`)
+          .join(', '),
+      ],
+    );
   }
-  rows.push([
-    'spans per purchase, by name (top 10)',
-    [...byName]
-      .sort(([, a], [, b]) => b - a)
-      .slice(0, 10)
-      .map(([name, n]) => `${name} ${(n / Math.max(1, onPurchases)).toFixed(1)}`)
-      .join(', '),
-  ]);
   for (const [what, value] of rows) context.log(`${what}: ${value}`);
 
   return {
     figures: {
-      tracing_off_per_s: round1(offRate),
-      tracing_on_per_s: round1(onRate),
-      tracing_overhead_pct: pct(1 - onRate / offRate),
-      tracing_p99_off_ms: round1(offP99),
-      tracing_p99_on_ms: round1(onP99),
-      tracing_cpu_ms_per_purchase_off: round2(offCpu),
-      tracing_cpu_ms_per_purchase_on: round2(onCpu),
-      tracing_spans_per_purchase: round1(spans / Math.max(1, onPurchases)),
+      tracing_off_per_s: round1(off.rate),
+      tracing_on_per_s: round1(on.rate),
+      tracing_overhead_pct: overhead(on),
+      tracing_sql_per_s: round1(sql.rate),
+      tracing_sql_overhead_pct: overhead(sql),
+      tracing_p99_off_ms: round1(off.p99),
+      tracing_p99_on_ms: round1(on.p99),
+      tracing_cpu_ms_per_purchase_off: round2(off.cpu),
+      tracing_cpu_ms_per_purchase_on: round2(on.cpu),
+      tracing_cpu_ms_per_purchase_sql: round2(sql.cpu),
+      tracing_spans_per_purchase: round1(spansPerPurchase(on)),
+      tracing_sql_spans_per_purchase: round1(spansPerPurchase(sql)),
     },
     rows,
     peakRssMb: {
-      'ecommerce, tracing on': Math.max(...on.map((r) => r.rss.shop)),
-      'payment_gateway (all), tracing on': Math.max(...on.map((r) => r.rss.gateway)),
+      'ecommerce, tracing on': Math.max(on.rss.shop, sql.rss.shop),
+      'payment_gateway (all), tracing on': Math.max(on.rss.gateway, sql.rss.gateway),
     },
   };
 }

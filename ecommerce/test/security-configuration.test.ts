@@ -190,7 +190,8 @@ describe('OTEL_* (read by the OpenTelemetry SDK, validated with the rest)', () =
           OTEL_SERVICE_NAME: 'ecommerce',
           OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
           OTEL_TRACES_SAMPLER_ARG: '0.1',
-          OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg, ioredis',
+          OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'pg, ioredis',
+          OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'ioredis',
         }),
       ),
     ).toEqual([]);
@@ -212,11 +213,14 @@ describe('OTEL_* (read by the OpenTelemetry SDK, validated with the rest)', () =
     },
   );
 
-  test('when an instrumentation to disable is unknown, then a ConfigError lists the known ones', () => {
-    expect(problemsOf({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,http' })).toEqual([
-      'OTEL_NODE_DISABLED_INSTRUMENTATIONS: must be a comma-separated list of pg, ioredis',
-    ]);
-  });
+  test.each(['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS'])(
+    'when %s names an unknown instrumentation, then a ConfigError lists the known ones',
+    (variable) => {
+      expect(problemsOf({ [variable]: 'pg,http' })).toEqual([
+        `${variable}: must be a comma-separated list of pg, ioredis`,
+      ]);
+    },
+  );
 
   test('when the sampler or its ratio is out of range, then a ConfigError names each', () => {
     expect(problemsOf({ OTEL_TRACES_SAMPLER: 'ratio', OTEL_TRACES_SAMPLER_ARG: '10' })).toEqual([

@@ -40,14 +40,26 @@ describe('tracesExporter', () => {
 });
 
 describe('instrumentations', () => {
-  test.each<[string, string[]]>([
-    ['', ['@opentelemetry/instrumentation-pg', '@opentelemetry/instrumentation-ioredis']],
-    ['pg', ['@opentelemetry/instrumentation-ioredis']],
-    [' pg , ioredis ', []],
-  ])('when OTEL_NODE_DISABLED_INSTRUMENTATIONS=%j, then the SDK loads %j', (disabled, loaded) => {
-    const built = instrumentations({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: disabled });
-    // Constructing one enables it: leave nothing patched behind.
-    for (const instrumentation of built) instrumentation.disable();
-    expect(built.map((instrumentation) => instrumentation.instrumentationName)).toEqual(loaded);
-  });
+  const PG = '@opentelemetry/instrumentation-pg';
+  const IOREDIS = '@opentelemetry/instrumentation-ioredis';
+  test.each<[string | undefined, string | undefined, string[]]>([
+    [undefined, undefined, [IOREDIS]],
+    ['', '', [IOREDIS]],
+    ['pg,ioredis', undefined, [PG, IOREDIS]],
+    [' pg ', undefined, [PG]],
+    ['pg, ioredis', 'ioredis', [PG]],
+    [undefined, 'ioredis', []],
+    ['pg,ioredis', ' pg , ioredis ', []],
+  ])(
+    'when OTEL_NODE_ENABLED_INSTRUMENTATIONS=%j and OTEL_NODE_DISABLED_INSTRUMENTATIONS=%j, then the SDK loads %j',
+    (enabled, disabled, loaded) => {
+      const built = instrumentations({
+        OTEL_NODE_ENABLED_INSTRUMENTATIONS: enabled,
+        OTEL_NODE_DISABLED_INSTRUMENTATIONS: disabled,
+      });
+      // Constructing one enables it: leave nothing patched behind.
+      for (const instrumentation of built) instrumentation.disable();
+      expect(built.map((instrumentation) => instrumentation.instrumentationName)).toEqual(loaded);
+    },
+  );
 });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { eventually } from './eventually';
 import { freePort } from './processes';
@@ -20,6 +20,9 @@ export interface ServiceProcess {
 /**
  * Starts a compiled service with the given environment on a free port and waits until
  * `readyPath` answers 200 (`/ready` by default; `/health` when readiness may lag on purpose).
+ * With TEST_SERVICE_LOG_DIR set (the e2e and fault suites' setups), its stdout (JSON log
+ * lines) and stderr are also kept there, `<service>-<pid>.log` and `.stderr`, for the
+ * end-of-run secret scan.
  */
 export async function startService(
   entry: string,
@@ -43,8 +46,16 @@ export async function startService(
     env: { ...process.env, LOG_LEVEL: 'info', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const keep = (extension: string) => {
+    const dir = process.env.TEST_SERVICE_LOG_DIR;
+    const file = dir && path.join(dir, `${entry.split('/')[0]}-${child.pid}.${extension}`);
+    return (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (file) appendFileSync(file, chunk);
+    };
+  };
+  child.stdout.on('data', keep('log'));
+  child.stderr.on('data', keep('stderr'));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const url = `http://127.0.0.1:${port}`;
   const status = await eventually(

@@ -8,21 +8,26 @@ import { loadConfig } from '../../payment_gateway/src/config';
 import { removeGatewayKeys, testEnv } from '../../payment_gateway/test/support/test-app';
 import { startService } from '../../test-support/service-process';
 import type { ServiceProcess } from '../../test-support/service-process';
+import type { Env } from '../../test-support/test-env';
 import { unique } from '../../test-support/unique';
 
 const ROOT = path.resolve(__dirname, '../..');
 
-/**
- * Before running the compiled services as processes: build them (incremental, nearly free
- * when `make test` has just built) and load the README's demo data into this suite's
- * ecommerce database.
- */
-export async function buildServicesAndLoadFixtures(): Promise<void> {
+/** Compiles the services (incremental, nearly free when `make test` has just built). */
+export function buildServices(): void {
   execFileSync(
     path.join(ROOT, 'node_modules/.bin/tsc'),
     ['-b', 'common', 'ecommerce', 'payment_gateway'],
     { cwd: ROOT },
   );
+}
+
+/**
+ * Before running the compiled services as processes: build them and load the README's demo
+ * data into this suite's ecommerce database.
+ */
+export async function buildServicesAndLoadFixtures(): Promise<void> {
+  buildServices();
   const sequelize = createSequelize(process.env.TEST_E2E_ECOMMERCE_DATABASE_URL!);
   try {
     await loadFixtures(sequelize, { bcryptRounds: 4 });
@@ -31,6 +36,35 @@ export async function buildServicesAndLoadFixtures(): Promise<void> {
   }
 }
 
+const sharedEnv = (env: Env = {}): Env => ({
+  // test: the one mode that accepts BCRYPT_ROUNDS under 10 (a quick fixture load and login).
+  NODE_ENV: 'test',
+  AWS_ENDPOINT_URL: process.env.TEST_E2E_AWS_ENDPOINT_URL,
+  AWS_REGION: 'us-east-1',
+  ...env,
+});
+
+/** The compiled ecommerce's settings: this suite's database and emulator, then `env`. */
+export const compiledShopEnv = (env: Env = {}): Env =>
+  sharedEnv({
+    DATABASE_URL: process.env.TEST_E2E_ECOMMERCE_DATABASE_URL,
+    BCRYPT_ROUNDS: '4',
+    ...env,
+  });
+
+/** The compiled gateway's settings: this suite's database and emulator, then `env`. */
+export const compiledGatewayEnv = (options: {
+  bullPrefix: string;
+  pollIntervalMs: number;
+  env?: Env;
+}): Env =>
+  sharedEnv({
+    DATABASE_URL: process.env.TEST_E2E_PAYMENTS_DATABASE_URL,
+    POLL_INTERVAL_MS: String(options.pollIntervalMs),
+    BULLMQ_PREFIX: options.bullPrefix,
+    ...options.env,
+  });
+
 /** The compiled services on this suite's databases and emulator, started together. */
 export async function startCompiledServices(options: {
   bullPrefix: string;
@@ -38,26 +72,9 @@ export async function startCompiledServices(options: {
   /** More settings for both (tracing, say). */
   env?: Record<string, string>;
 }): Promise<{ shop: ServiceProcess; gateway: ServiceProcess }> {
-  const env = process.env;
-  const shared = {
-    // test: the one mode that accepts BCRYPT_ROUNDS under 10 (a quick fixture load and login).
-    NODE_ENV: 'test',
-    AWS_ENDPOINT_URL: env.TEST_E2E_AWS_ENDPOINT_URL,
-    AWS_REGION: 'us-east-1',
-    ...options.env,
-  };
   const [shop, gateway] = await Promise.all([
-    startService('ecommerce/dist/main.js', {
-      ...shared,
-      DATABASE_URL: env.TEST_E2E_ECOMMERCE_DATABASE_URL,
-      BCRYPT_ROUNDS: '4',
-    }),
-    startService('payment_gateway/dist/main.js', {
-      ...shared,
-      DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,
-      POLL_INTERVAL_MS: String(options.pollIntervalMs),
-      BULLMQ_PREFIX: options.bullPrefix,
-    }),
+    startService('ecommerce/dist/main.js', compiledShopEnv(options.env)),
+    startService('payment_gateway/dist/main.js', compiledGatewayEnv(options)),
   ]);
   return { shop, gateway };
 }

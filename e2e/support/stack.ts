@@ -13,6 +13,7 @@ export function startShop(
   const env = process.env;
   return startTestApp({
     relay: true,
+    logDir: process.env.TEST_E2E_LOG_DIR,
     awsEndpoint: env.TEST_E2E_AWS_ENDPOINT_URL,
     env: {
       DATABASE_URL: env.TEST_E2E_ECOMMERCE_DATABASE_URL,
@@ -28,6 +29,7 @@ export function startGateway(options: { bullPrefix: string; env?: Env }): Promis
   const env = process.env;
   return startTestGateway({
     queueUrl: env.TEST_E2E_QUEUE_URL,
+    logDir: env.TEST_E2E_LOG_DIR,
     bullPrefix: options.bullPrefix,
     env: {
       DATABASE_URL: env.TEST_E2E_PAYMENTS_DATABASE_URL,

@@ -89,8 +89,13 @@ export class PostgresCluster {
     await asPostgres(postgresBin('pg_ctl'), ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']);
   }
 
+  /** Whether the server is up (its data directory holds a postmaster.pid). */
+  get running(): boolean {
+    return existsSync(path.join(this.dataDir, 'postmaster.pid'));
+  }
+
   async destroy(): Promise<void> {
-    if (existsSync(path.join(this.dataDir, 'postmaster.pid'))) await this.stop();
+    if (this.running) await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

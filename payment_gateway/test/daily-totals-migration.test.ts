@@ -5,7 +5,7 @@ import { migrations } from '../src/data/migrations';
 
 // A database of this file's own, migrated in two steps: a ledger written before
 // seller_daily_totals existed, then the migration that adds and backfills it.
-const url = testDatabaseUrl('payments_backfill');
+const url = testDatabaseUrl('payments_backfill_test');
 
 afterAll(() => dropDatabase(url));
 

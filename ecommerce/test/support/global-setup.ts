@@ -3,6 +3,7 @@ import { dropDatabase, testDatabaseUrl } from '../../../test-support/database';
 import { startEmulator } from '../../../test-support/emulator';
 import { freshLogDir } from '../../../test-support/log-capture';
 import type { Emulator } from '../../../test-support/emulator';
+import { scanAtEndOfRun } from '../../../test-support/secret-scan';
 import { prepareDatabase } from '../../src/data/database';
 
 /**
@@ -22,6 +23,7 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as { __ecommerceEmulator__?: Emulator }).__ecommerceEmulator__ = emulator;
   process.env.TEST_ECOMMERCE_DATABASE_URL = databaseUrl;
   process.env.TEST_ECOMMERCE_LOG_DIR = freshLogDir('ecommerce');
+  scanAtEndOfRun({ logDir: process.env.TEST_ECOMMERCE_LOG_DIR, databaseUrls: [databaseUrl] });
   process.env.TEST_ECOMMERCE_AWS_ENDPOINT_URL = emulator.url;
 
   const aws = { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: emulator.url };

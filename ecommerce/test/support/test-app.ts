@@ -45,10 +45,14 @@ export async function startTestApp(
     relayOptions?: Partial<TunableRelayOptions>;
     /** Other settings (the end-to-end suite points at its own database and emulator). */
     env?: Env;
+    /** Where its log lines are kept for the end-of-run secret scan (this project's folder). */
+    logDir?: string;
   } = {},
 ): Promise<TestApp> {
   const config = loadConfig(testEnv({ ...options.env, AWS_ENDPOINT_URL: options.awsEndpoint }));
-  const { lines: logs, destination } = captureLogs(process.env.TEST_ECOMMERCE_LOG_DIR);
+  const { lines: logs, destination } = captureLogs(
+    options.logDir ?? process.env.TEST_ECOMMERCE_LOG_DIR,
+  );
   const logger = createLogger({ name: 'ecommerce', level: 'info' }, destination);
   const services = await openServices(config, logger, {
     relayOptions: { sweepIntervalMs: 200, maxBackoffMs: 1000, ...options.relayOptions },

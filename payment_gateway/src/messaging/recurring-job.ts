@@ -65,6 +65,8 @@ export interface RecurringJobOptions {
 export class RecurringJob<Result> {
   readonly queue: Queue;
   private worker: Worker | undefined;
+  /** Settles when this process's run in progress (if any) has ended. */
+  private running: Promise<unknown> = Promise.resolve();
   private watchTimer: NodeJS.Timeout | undefined;
   private checking = false;
   private readonly onReconnect = () => void this.ensureScheduled('reconnected');
@@ -164,7 +166,12 @@ export class RecurringJob<Result> {
     options: Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'>,
     listen: (worker: Worker<unknown, Result>) => void,
   ): Promise<Worker<unknown, Result>> {
-    const worker = new Worker<unknown, Result>(this.options.queueName, run, {
+    const tracked = () => {
+      const result = run();
+      this.running = result.catch(() => undefined);
+      return result;
+    };
+    const worker = new Worker<unknown, Result>(this.options.queueName, tracked, {
       ...options,
       connection: workerConnection(this.options.redisUrl),
       concurrency: 1,
@@ -179,11 +186,47 @@ export class RecurringJob<Result> {
     return worker;
   }
 
-  /** Stops taking runs, waits for the running one, then closes the worker and the queue. */
+  /**
+   * Stops taking runs, waits for the running one, then closes the worker and the queue.
+   *
+   * BullMQ's graceful close goes through Redis: it interrupts the worker's blocking fetch and
+   * waits for that connection to end, which never happens while Redis is unreachable (the
+   * client sits in ioredis' `reconnecting`; bullmq#4656), so a stop would hang until the
+   * shutdown deadline. The run itself is this process's own function and needs no Redis to
+   * be waited for. So:
+   * - Redis reachable: the graceful close, which records the run's result in Redis;
+   * - Redis unreachable (the queue's connection is not ready): the worker is closed without
+   *   Redis (BullMQ's force), and the running job awaited here;
+   * - Redis lost during a graceful close: the running job awaited here, and the close left to
+   *   finish by itself should Redis come back (the process exits first).
+   * A run whose result could not be recorded stays active in Redis until its lock expires;
+   * another worker then takes it up as stalled, which costs one extra drain, nothing more.
+   */
   async close(): Promise<void> {
+    const { connection, logger, queueName } = this.options;
     clearInterval(this.watchTimer);
-    this.options.connection.off('ready', this.onReconnect);
-    await this.worker?.close();
+    connection.off('ready', this.onReconnect);
+    const worker = this.worker;
+    if (worker && connection.status !== 'ready') {
+      await worker.close(true);
+      await this.running;
+    } else if (worker) {
+      const closing = worker.close();
+      let lost: () => void = () => undefined;
+      const redisLost = new Promise<'lost'>((resolve) => {
+        lost = () => resolve('lost');
+        connection.once('close', lost);
+      });
+      const outcome = await Promise.race([closing.then(() => 'closed' as const), redisLost]);
+      connection.off('close', lost);
+      if (outcome === 'lost') {
+        await this.running;
+        logger.warn(
+          { queue: queueName },
+          'Redis went away while the worker closed; not waiting for it to come back',
+        );
+      }
+    }
     await this.queue.close();
   }
 }

@@ -5,6 +5,7 @@ import { dropDatabase, testDatabaseUrl } from '../../../test-support/database';
 import { startEmulator } from '../../../test-support/emulator';
 import { freshLogDir } from '../../../test-support/log-capture';
 import type { Emulator } from '../../../test-support/emulator';
+import { scanAtEndOfRun } from '../../../test-support/secret-scan';
 import { loadConfig } from '../../src/config';
 import { prepareDatabase } from '../../src/data/database';
 
@@ -38,6 +39,7 @@ export default async function globalSetup(): Promise<void> {
 
   process.env.TEST_PAYMENTS_DATABASE_URL = databaseUrl;
   process.env.TEST_PAYMENTS_LOG_DIR = freshLogDir('payment_gateway');
+  scanAtEndOfRun({ logDir: process.env.TEST_PAYMENTS_LOG_DIR, databaseUrls: [databaseUrl] });
   process.env.TEST_PAYMENTS_AWS_ENDPOINT_URL = emulator.url;
   process.env.TEST_PAYMENTS_REDIS_URL = redisUrl;
 }

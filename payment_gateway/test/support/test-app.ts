@@ -88,6 +88,8 @@ export async function startTestGateway(
     bullPrefix?: string;
     /** Other settings (the end-to-end suite points at its own database and emulator). */
     env?: Env;
+    /** Where its log lines are kept for the end-of-run secret scan (this project's folder). */
+    logDir?: string;
   } = {},
 ): Promise<TestGateway> {
   const config = loadConfig(
@@ -97,7 +99,9 @@ export async function startTestGateway(
       SQS_QUEUE_URL: options.queueUrl,
     }),
   );
-  const { lines: logs, destination } = captureLogs(process.env.TEST_PAYMENTS_LOG_DIR);
+  const { lines: logs, destination } = captureLogs(
+    options.logDir ?? process.env.TEST_PAYMENTS_LOG_DIR,
+  );
   const logger = createLogger({ name: 'payment_gateway', level: 'info' }, destination);
   const services = await openServices(config, logger, {
     drainOptions: {

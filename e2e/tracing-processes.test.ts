@@ -108,8 +108,6 @@ beforeAll(async () => {
     env: {
       OTEL_EXPORTER_OTLP_ENDPOINT: traces.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      // SQL statement spans are opt-in (they cost the most throughput): on, to see them.
-      OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'pg,ioredis',
       // Export within a fraction of a second instead of the default 5 s.
       OTEL_BSP_SCHEDULE_DELAY: '100',
     },

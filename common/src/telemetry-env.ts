@@ -25,10 +25,11 @@ export const INSTRUMENTATIONS = ['pg', 'ioredis'] as const;
 export type InstrumentationName = (typeof INSTRUMENTATIONS)[number];
 
 /**
- * Loaded unless OTEL_NODE_ENABLED_INSTRUMENTATIONS says otherwise. Not `pg`: its SQL statement
- * spans cost more purchase throughput than the rest of tracing together (README "Tracing").
+ * Loaded unless OTEL_NODE_ENABLED_INSTRUMENTATIONS names others: all of them. `pg` costs the most
+ * throughput (its SQL statement spans; README "Tracing"); OTEL_NODE_DISABLED_INSTRUMENTATIONS=pg
+ * drops it.
  */
-export const DEFAULT_INSTRUMENTATIONS: readonly InstrumentationName[] = ['ioredis'];
+export const DEFAULT_INSTRUMENTATIONS: readonly InstrumentationName[] = INSTRUMENTATIONS;
 
 const instrumentationList = z
   .string()

@@ -43,12 +43,13 @@ describe('instrumentations', () => {
   const PG = '@opentelemetry/instrumentation-pg';
   const IOREDIS = '@opentelemetry/instrumentation-ioredis';
   test.each<[string | undefined, string | undefined, string[]]>([
-    [undefined, undefined, [IOREDIS]],
-    ['', '', [IOREDIS]],
+    [undefined, undefined, [PG, IOREDIS]],
+    ['', '', [PG, IOREDIS]],
+    [undefined, 'pg', [IOREDIS]],
     ['pg,ioredis', undefined, [PG, IOREDIS]],
     [' pg ', undefined, [PG]],
     ['pg, ioredis', 'ioredis', [PG]],
-    [undefined, 'ioredis', []],
+    [undefined, ' pg , ioredis ', []],
     ['pg,ioredis', ' pg , ioredis ', []],
   ])(
     'when OTEL_NODE_ENABLED_INSTRUMENTATIONS=%j and OTEL_NODE_DISABLED_INSTRUMENTATIONS=%j, then the SDK loads %j',

@@ -1,7 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { awsClientConfig, EMULATOR_CREDENTIALS } from '@marketplace/common';
 import { loadConfig } from '../src/config';
-import { configProblems, malformedPem, rsaPair } from '../../test-support/config-problems';
+import {
+  configProblems,
+  describeAwsClientCredentials,
+  malformedPem,
+  rsaPair,
+} from '../../test-support/config-problems';
 
 /** Everything production requires, so each test varies one thing. */
 const production = (overrides: Record<string, string> = {}) => {
@@ -99,27 +103,7 @@ describe('production refuses development defaults', () => {
   );
 });
 
-/** What the service's SNS client is given, configured from `env` as main.ts configures it. */
-const clientFor = (env: Record<string, string>) => awsClientConfig(loadConfig(env).aws, env);
-
-describe('AWS credentials of the SNS client', () => {
-  const emulator = { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' };
-
-  test('when development uses the emulator without credentials, then it gets the placeholders', () => {
-    expect(clientFor(emulator)).toHaveProperty('credentials', EMULATOR_CREDENTIALS);
-  });
-
-  test.each([
-    ['development, the emulator, credentials given', { ...emulator, AWS_ACCESS_KEY_ID: 'AKIAX' }],
-    ['production, real AWS', production()],
-    [
-      'production, an emulator elsewhere (a staging one)',
-      production({ AWS_ENDPOINT_URL: 'http://sns.staging.internal:4566' }),
-    ],
-  ])('when %s, then no placeholders: the SDK finds credentials itself', (_case, env) => {
-    expect(clientFor(env)).not.toHaveProperty('credentials');
-  });
-});
+describeAwsClientCredentials('SNS', loadConfig, production);
 
 describe('TRUST_PROXY, CORS_ORIGINS and SHUTDOWN_TIMEOUT_MS', () => {
   test.each([

@@ -1,6 +1,10 @@
-import { awsClientConfig, EMULATOR_CREDENTIALS } from '@marketplace/common';
 import { loadConfig } from '../src/config';
-import { configProblems, malformedPem, rsaPair } from '../../test-support/config-problems';
+import {
+  configProblems,
+  describeAwsClientCredentials,
+  malformedPem,
+  rsaPair,
+} from '../../test-support/config-problems';
 
 const publicKey = () => rsaPair().publicKey;
 
@@ -62,27 +66,7 @@ describe('payment_gateway configuration', () => {
   });
 });
 
-/** What the service's SQS client is given, configured from `env` as main.ts configures it. */
-const clientFor = (env: Record<string, string>) => awsClientConfig(loadConfig(env).aws, env);
-
-describe('AWS credentials of the SQS client', () => {
-  const emulator = { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' };
-
-  test('when development uses the emulator without credentials, then it gets the placeholders', () => {
-    expect(clientFor(emulator)).toHaveProperty('credentials', EMULATOR_CREDENTIALS);
-  });
-
-  test.each([
-    ['development, the emulator, credentials given', { ...emulator, AWS_ACCESS_KEY_ID: 'AKIAX' }],
-    ['production, real AWS', production()],
-    [
-      'production, an emulator elsewhere (a staging one)',
-      production({ AWS_ENDPOINT_URL: 'http://sqs.staging.internal:4566' }),
-    ],
-  ])('when %s, then no placeholders: the SDK finds credentials itself', (_case, env) => {
-    expect(clientFor(env)).not.toHaveProperty('credentials');
-  });
-});
+describeAwsClientCredentials('SQS', loadConfig, production);
 
 describe('OTEL_* (read by the OpenTelemetry SDK, validated with the rest)', () => {
   test('when the compose settings are given, then they are accepted', () => {

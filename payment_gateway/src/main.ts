@@ -11,7 +11,7 @@ import {
 } from '@marketplace/common';
 import { createApp } from './app';
 import { loadConfig } from './config';
-import { openServices, shutdownSteps, startJobs } from './services';
+import { keepSchedules, openServices, shutdownSteps, startJobs } from './services';
 
 async function main(): Promise<void> {
   const config = configOrExit('payment_gateway', () => loadConfig());
@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   // The live revenue streams follow the ledger's bookings (the API's processes only).
   if (servesApi) await services.feed.start();
   const server = createHttpServer(createApp(services, { serveApi: servesApi, drains }));
-  if (drains) await startJobs(services);
+  // Every process keeps the schedules in Redis; worker processes also run the jobs.
+  await (drains ? startJobs(services) : keepSchedules(services));
   server.listen(config.port, config.host, () => {
     logger.info(
       { url: `http://${config.host}:${config.port}`, mode: config.runMode },

@@ -118,19 +118,32 @@ export async function openServices(
 }
 
 /**
- * The drain (and the reconciliation, when configured) in this process: each schedule put in
- * Redis and kept there, and a worker that takes its runs. Resolves once the workers are
- * connected; fails when Redis does not answer in time.
+ * The drain's schedule (and, in worker processes, the reconciliation's when configured) put in
+ * Redis and kept there: re-asserted on every reconnection and every SCHEDULE_CHECK_INTERVAL_MS.
+ * Every gateway process does this, API-only ones too, so a Redis that lost its data gets the
+ * schedule back from whichever process sees it first. Fails when Redis does not answer in time.
  */
-export async function startJobs(services: Services): Promise<void> {
-  const { config, logger, scheduler, reconciliation } = services;
+export async function keepSchedules(services: Services): Promise<void> {
+  const { scheduler, reconciliation } = services;
   await scheduler.schedule();
   scheduler.watch();
-  await scheduler.startWorker(services.drain);
-  logger.info({ every_ms: config.pollIntervalMs }, 'drain worker started');
   if (reconciliation) {
     await reconciliation.schedule();
     reconciliation.watch();
+  }
+}
+
+/**
+ * The drain (and the reconciliation, when configured) in this process: each schedule kept
+ * (keepSchedules), and a worker that takes its runs. Resolves once the workers are connected;
+ * fails when Redis does not answer in time.
+ */
+export async function startJobs(services: Services): Promise<void> {
+  const { config, logger, scheduler, reconciliation } = services;
+  await keepSchedules(services);
+  await scheduler.startWorker(services.drain);
+  logger.info({ every_ms: config.pollIntervalMs }, 'drain worker started');
+  if (reconciliation) {
     await reconciliation.startWorker();
     logger.info({ every_ms: config.reconcile?.intervalMs }, 'reconciliation scheduled');
   }

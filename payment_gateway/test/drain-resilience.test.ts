@@ -11,7 +11,7 @@ import { createApp } from '../src/app';
 import { DrainScheduler } from '../src/messaging/drain-scheduler';
 import { listenConnection } from '../src/messaging/ledger-feed';
 import { ReadOnlySnapshot } from '../src/reconciliation/read-only-snapshot';
-import { startJobs } from '../src/services';
+import { keepSchedules, startJobs } from '../src/services';
 import { publish, purchaseEvent, sendEvents, tokenFor, watchReceives } from './support/events';
 import { ownMessaging, startTestGateway } from './support/test-app';
 import type { TestGateway } from './support/test-app';
@@ -84,6 +84,22 @@ test('when Redis is flushed while the worker runs, then the schedule is restored
   expect(gw.logs.join('')).toContain('sqs-drain schedule was missing from Redis; restored');
   const metrics = await request(gw.app).get('/metrics').expect(200);
   expect(metrics.text).toMatch(/drain_schedule_restored_total [1-9]/);
+});
+
+test('when Redis is flushed, then an API-only process (no drain worker) restores the schedule too', async () => {
+  const gw = await gateway();
+  await keepSchedules(gw.services);
+  expect(await gw.services.scheduler.queue.getJobSchedulers()).toHaveLength(1);
+
+  await redis.flushAll();
+
+  const restored = await eventually(
+    () => gw.services.scheduler.queue.getJobSchedulers(),
+    (schedulers) => schedulers.length === 1,
+    { timeoutMs: 5000 },
+  );
+  expect(restored).toHaveLength(1);
+  expect(gw.logs.join('')).toContain('sqs-drain schedule was missing from Redis; restored');
 });
 
 test('when Redis restarts empty while the worker runs, then sales keep being booked', async () => {

@@ -11,7 +11,7 @@ import {
 } from '@marketplace/common';
 import { createApp } from './app';
 import { loadConfig } from './config';
-import { keepSchedules, openServices, shutdownSteps, startJobs } from './services';
+import { openServices, shutdownSteps, startJobs, watchSchedules } from './services';
 
 async function main(): Promise<void> {
   const config = configOrExit('payment_gateway', () => loadConfig());
@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   if (servesApi) await services.feed.start();
   const server = createHttpServer(createApp(services, { serveApi: servesApi, drains }));
   // Every process keeps the schedules in Redis; worker processes also run the jobs.
-  await (drains ? startJobs(services) : keepSchedules(services));
+  if (drains) await startJobs(services);
+  else watchSchedules(services);
   server.listen(config.port, config.host, () => {
     logger.info(
       { url: `http://${config.host}:${config.port}`, mode: config.runMode },

@@ -118,29 +118,27 @@ export async function openServices(
 }
 
 /**
- * The drain's schedule (and, in worker processes, the reconciliation's when configured) put in
- * Redis and kept there: re-asserted on every reconnection and every SCHEDULE_CHECK_INTERVAL_MS.
- * Every gateway process does this, API-only ones too, so a Redis that lost its data gets the
- * schedule back from whichever process sees it first. Fails when Redis does not answer in time.
+ * Keeps the drain's schedule (and, in worker processes, the reconciliation's when configured) in
+ * Redis: re-asserted on every reconnection and every SCHEDULE_CHECK_INTERVAL_MS. Every gateway
+ * process does this, API-only ones too, so a Redis that lost its data gets the schedule back
+ * from whichever process sees it first. Needs no Redis at the time of the call (an API-only
+ * process starts without it); the workers put the schedule there first (startJobs).
  */
-export async function keepSchedules(services: Services): Promise<void> {
-  const { scheduler, reconciliation } = services;
-  await scheduler.schedule();
-  scheduler.watch();
-  if (reconciliation) {
-    await reconciliation.schedule();
-    reconciliation.watch();
-  }
+export function watchSchedules(services: Services): void {
+  services.scheduler.watch();
+  services.reconciliation?.watch();
 }
 
 /**
- * The drain (and the reconciliation, when configured) in this process: each schedule kept
- * (keepSchedules), and a worker that takes its runs. Resolves once the workers are connected;
- * fails when Redis does not answer in time.
+ * The drain (and the reconciliation, when configured) in this process: each schedule put in
+ * Redis and kept there (watchSchedules), and a worker that takes its runs. Resolves once the
+ * workers are connected; fails when Redis does not answer in time.
  */
 export async function startJobs(services: Services): Promise<void> {
   const { config, logger, scheduler, reconciliation } = services;
-  await keepSchedules(services);
+  await scheduler.schedule();
+  await reconciliation?.schedule();
+  watchSchedules(services);
   await scheduler.startWorker(services.drain);
   logger.info({ every_ms: config.pollIntervalMs }, 'drain worker started');
   if (reconciliation) {

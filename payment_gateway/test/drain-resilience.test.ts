@@ -11,7 +11,7 @@ import { createApp } from '../src/app';
 import { DrainScheduler } from '../src/messaging/drain-scheduler';
 import { listenConnection } from '../src/messaging/ledger-feed';
 import { ReadOnlySnapshot } from '../src/reconciliation/read-only-snapshot';
-import { keepSchedules, startJobs } from '../src/services';
+import { startJobs, watchSchedules } from '../src/services';
 import { publish, purchaseEvent, sendEvents, tokenFor, watchReceives } from './support/events';
 import { ownMessaging, startTestGateway } from './support/test-app';
 import type { TestGateway } from './support/test-app';
@@ -87,19 +87,23 @@ test('when Redis is flushed while the worker runs, then the schedule is restored
 });
 
 test('when Redis is flushed, then an API-only process (no drain worker) restores the schedule too', async () => {
-  const gw = await gateway();
-  await keepSchedules(gw.services);
-  expect(await gw.services.scheduler.queue.getJobSchedulers()).toHaveLength(1);
+  // A worker process put the schedule in Redis; this one (same queues) only keeps it there.
+  const bullPrefix = testBullPrefix('api-only');
+  const worker = await gateway({ bullPrefix });
+  await worker.services.scheduler.schedule();
+  const api = await gateway({ bullPrefix });
+  watchSchedules(api.services);
+  expect(await api.services.scheduler.queue.getJobSchedulers()).toHaveLength(1);
 
   await redis.flushAll();
 
   const restored = await eventually(
-    () => gw.services.scheduler.queue.getJobSchedulers(),
+    () => api.services.scheduler.queue.getJobSchedulers(),
     (schedulers) => schedulers.length === 1,
     { timeoutMs: 5000 },
   );
   expect(restored).toHaveLength(1);
-  expect(gw.logs.join('')).toContain('sqs-drain schedule was missing from Redis; restored');
+  expect(api.logs.join('')).toContain('sqs-drain schedule was missing from Redis; restored');
 });
 
 test('when Redis restarts empty while the worker runs, then sales keep being booked', async () => {

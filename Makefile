@@ -7,6 +7,8 @@ SHELL := /bin/bash
 # Optional overrides from .env (see .env.example); compose reads the same file.
 -include .env
 export
+# The AWS SDK warns on every CLI run that Node 20 leaves its support (the services set this too).
+AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?= true
 
 MODE ?= $(shell docker info >/dev/null 2>&1 && echo compose || echo local)
 COMPOSE := docker compose

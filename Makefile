@@ -92,19 +92,22 @@ fixtures: build ## load the demo sellers, products and users (idempotent)
 	DATABASE_URL=$${ECOMMERCE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecommerce} \
 	  node ecommerce/dist/cli/load-fixtures.js
 
+# The SNS/SQS the local commands talk to, as `make run` starts it: the emulator unless
+# AWS_ENDPOINT_URL is set (empty: real AWS).
+LOCAL_AWS = AWS_ENDPOINT_URL=$${AWS_ENDPOINT_URL-http://127.0.0.1:$${EMULATOR_PORT:-4566}}
+
 provision: build ## create the SNS topic, SQS queue, DLQ and subscription (idempotent)
-	AWS_ENDPOINT_URL=$${AWS_ENDPOINT_URL-http://127.0.0.1:$${EMULATOR_PORT:-4566}} \
+	$(LOCAL_AWS) \
 	  node common/dist/provision-cli.js
 
 redrive: build ## move dead-lettered messages back to the payment gateway's queue
-	AWS_ENDPOINT_URL=$${AWS_ENDPOINT_URL-http://127.0.0.1:$${EMULATOR_PORT:-4566}} \
+	$(LOCAL_AWS) \
 	  node payment_gateway/dist/cli/redrive.js
 
 reconcile: build ## compare the ledger with the sales; exit 1 on drift (ARGS="--json --from D --to D")
-	@# The queue as `make run` starts it: the emulator unless AWS_ENDPOINT_URL is set (empty: AWS).
 	DATABASE_URL=$${PAYMENT_GATEWAY_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/payments} \
 	ECOMMERCE_DATABASE_URL=$${ECOMMERCE_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ecommerce} \
-	AWS_ENDPOINT_URL=$${AWS_ENDPOINT_URL-http://127.0.0.1:$${EMULATOR_PORT:-4566}} \
+	$(LOCAL_AWS) \
 	  node payment_gateway/dist/cli/reconcile.js $(ARGS)
 
 psql: ## psql into the ecommerce database

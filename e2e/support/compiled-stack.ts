@@ -10,6 +10,7 @@ import { startService } from '../../test-support/service-process';
 import type { ServiceProcess } from '../../test-support/service-process';
 import type { Env } from '../../test-support/test-env';
 import { unique } from '../../test-support/unique';
+import { README_CARD } from '../../test-support/readme-walkthrough';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -105,12 +106,7 @@ export async function buyAsJames(
     .set(options.headers ?? {})
     .send({
       products: [{ product_id: options.productId, quantity: options.quantity }],
-      credit_card: {
-        card_number: '4111111111111111',
-        cvv: '789',
-        card_holder_name: 'James',
-        exp_date: '12/49',
-      },
+      credit_card: README_CARD,
     })
     .expect(201);
 }

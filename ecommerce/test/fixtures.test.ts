@@ -3,6 +3,7 @@ import { loadFixtures } from '../src/data/fixtures';
 import { login } from './support/actors';
 import { startTestApp } from './support/test-app';
 import type { TestApp } from './support/test-app';
+import { README_CARD } from '../../test-support/readme-walkthrough';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -34,12 +35,7 @@ test('when the fixtures are loaded twice, then the demo logins and catalogue wor
     .set('Authorization', `JWT ${james}`)
     .send({
       products: [{ product_id: '66efcb62-7b50-41b9-a3ca-7a6382eba6e8', quantity: 2 }],
-      credit_card: {
-        card_number: '4111111111111111',
-        cvv: '789',
-        card_holder_name: 'James',
-        exp_date: '12/49',
-      },
+      credit_card: README_CARD,
     })
     .expect(201);
   const mayara = await login(t.app, 'mayara', 'mayara123');

@@ -19,9 +19,9 @@ import { startGateway, startShop } from './support/stack';
 
 /**
  * One sale, one trace, with both services in this process and every span in memory: the
- * request's span, the purchase's, the relay's publish, the gateway's processing of the message
- * and the ledger insert share one trace id, each the child of the one before. (SQL spans come
- * from the pg instrumentation, which Jest cannot load: tracing-processes.test.ts.)
+ * request's span (which names the purchase), the relay's publish, the gateway's processing of
+ * the message and the ledger insert share one trace id, each the child of the one before. (SQL
+ * spans come from the pg instrumentation, which Jest cannot load: tracing-processes.test.ts.)
  */
 let spans: ReturnType<typeof recordSpans>;
 let shop: TestApp;
@@ -79,43 +79,63 @@ const one = (found: ReadableSpan[], name: string): ReadableSpan => {
   return matching[0]!;
 };
 
-test('when a purchase is booked, then its span, the publish, the processing and the ledger insert form one trace', async () => {
+test('when a purchase is booked, then its request, the publish, the processing and the ledger insert form one trace', async () => {
   const purchaseId = await buy();
   const found = await traceOf(purchaseId);
 
-  const place = one(found, 'purchase place');
+  // The request's own span is the root and names the purchase: POST /purchase, route, status.
+  const http = one(found, 'POST /purchase');
   const publish = one(found, 'publish purchases');
   const processing = one(found, 'process purchases');
   const insert = one(found, 'ledger insert');
-  const traceId = place.spanContext().traceId;
+  expect(found).toHaveLength(4);
+  const traceId = http.spanContext().traceId;
   for (const span of [publish, processing, insert]) {
     expect(span.spanContext().traceId).toBe(traceId);
   }
-  // The request's own span is the root: POST /purchase, its route and status.
-  const http = spans.exporter
-    .getFinishedSpans()
-    .find((span) => span.spanContext().spanId === parentOf(place))!;
-  expect(http.name).toBe('POST /purchase');
   expect(http.kind).toBe(SpanKind.SERVER);
-  expect(http.spanContext().traceId).toBe(traceId);
   expect(parentOf(http)).toBeUndefined();
   expect(http.attributes).toMatchObject({
     'http.route': '/purchase',
+    'http.request.method': 'POST',
     'http.response.status_code': 201,
   });
-  expect(parentOf(publish)).toBe(place.spanContext().spanId);
+  expect(http.attributes['purchase.replayed']).toBeUndefined();
+  expect(parentOf(publish)).toBe(http.spanContext().spanId);
   expect(parentOf(processing)).toBe(publish.spanContext().spanId);
   expect(parentOf(insert)).toBe(processing.spanContext().spanId);
   expect(publish.kind).toBe(SpanKind.PRODUCER);
   expect(processing.kind).toBe(SpanKind.CONSUMER);
   expect(insert.attributes).toMatchObject({ 'ledger.entries': 1, 'ledger.entries_booked': 1 });
-  expect(place.instrumentationScope.name).toBe('ecommerce');
+  expect(publish.instrumentationScope.name).toBe('ecommerce');
   expect(insert.instrumentationScope.name).toBe('payment_gateway');
+});
+
+test('when a purchase is replayed for its Idempotency-Key, then the replay request names the same purchase as a replay', async () => {
+  const key = `trace-replay-${Date.now()}`;
+  const send = () =>
+    request(shop.app)
+      .post('/purchase')
+      .set(buyer.auth)
+      .set('Idempotency-Key', key)
+      .send({ products: [{ product_id: productId, quantity: 1 }], credit_card: validCard() })
+      .expect(201);
+  const purchaseId = (await send()).body.purchase_id as string;
+  await traceOf(purchaseId);
+  spans.exporter.reset();
+  expect((await send()).body.purchase_id).toBe(purchaseId);
+
+  const replay = spans.exporter.getFinishedSpans().filter((span) => span.name === 'POST /purchase');
+  expect(replay).toHaveLength(1);
+  expect(replay[0]!.attributes).toMatchObject({
+    'purchase.id': purchaseId,
+    'purchase.replayed': true,
+  });
 });
 
 test('when a purchase is booked, then the log lines about it in both services carry its trace id', async () => {
   const purchaseId = await buy();
-  const traceId = one(await traceOf(purchaseId), 'purchase place').spanContext().traceId;
+  const traceId = one(await traceOf(purchaseId), 'POST /purchase').spanContext().traceId;
 
   const about = (logs: string[], msg: string) =>
     jsonLines(logs.join('')).filter((line) => line.purchase_id === purchaseId && line.msg === msg);
@@ -129,12 +149,12 @@ test('when a purchase is booked, then the log lines about it in both services ca
 
 test('when a purchase is placed, then its outbox event keeps the trace context of the request', async () => {
   const purchaseId = await buy();
-  const place = one(await traceOf(purchaseId), 'purchase place');
+  const http = one(await traceOf(purchaseId), 'POST /purchase');
   const [rows] = await shop.services.sequelize.query(
     'SELECT trace_context FROM outbox_events WHERE purchase_id = :purchaseId',
     { replacements: { purchaseId } },
   );
-  const { traceId, spanId } = place.spanContext();
+  const { traceId, spanId } = http.spanContext();
   expect(rows).toEqual([{ trace_context: { traceparent: `00-${traceId}-${spanId}-01` } }]);
 });
 
@@ -145,23 +165,43 @@ test('when a purchase is cancelled, then the cancellation is booked in the trace
   await request(shop.app).post(`/purchase/${purchaseId}/cancel`).set(buyer.auth).expect(200);
   const found = await traceOf(purchaseId);
 
-  const cancel = one(found, 'purchase cancel');
+  const cancel = one(found, 'POST /purchase/:id/cancel');
+  expect(cancel.kind).toBe(SpanKind.SERVER);
   const insert = one(found, 'ledger insert');
   expect(insert.spanContext().traceId).toBe(cancel.spanContext().traceId);
   expect(insert.attributes['ledger.entries_booked']).toBe(1);
 });
 
-test('when a purchase is refused (no stock), then its span names the problem code and is not marked failed', async () => {
+test('when a purchase is refused (no stock), then its request span names the problem code and is not marked failed', async () => {
   spans.exporter.reset();
   await request(shop.app)
     .post('/purchase')
     .set(buyer.auth)
     .send({ products: [{ product_id: soldOut, quantity: 1 }], credit_card: validCard() })
     .expect(409);
-  const [place] = spans.exporter
+  const [refused] = spans.exporter
     .getFinishedSpans()
-    .filter((span) => span.name === 'purchase place');
-  expect(place!.attributes['error.type']).toBe('insufficient_stock');
-  expect(place!.status.code).toBe(SpanStatusCode.UNSET);
-  expect(place!.events).toEqual([]);
+    .filter((span) => span.name === 'POST /purchase');
+  expect(refused!.attributes).toMatchObject({
+    'error.type': 'insufficient_stock',
+    'http.response.status_code': 409,
+  });
+  expect(refused!.status.code).toBe(SpanStatusCode.UNSET);
+  expect(refused!.events).toEqual([]);
+});
+
+test('when a request fails unexpectedly, then its span records the error and is marked failed', async () => {
+  spans.exporter.reset();
+  // A table gone from under the app: an error no problem code names, so a 500.
+  await shop.services.sequelize.query('ALTER TABLE sellers RENAME TO sellers_hidden');
+  try {
+    await request(shop.app).get('/seller').expect(500);
+  } finally {
+    await shop.services.sequelize.query('ALTER TABLE sellers_hidden RENAME TO sellers');
+  }
+  const [failed] = spans.exporter.getFinishedSpans().filter((span) => span.name === 'GET /seller');
+  expect(failed!.status.code).toBe(SpanStatusCode.ERROR);
+  expect(failed!.attributes['http.response.status_code']).toBe(500);
+  expect(failed!.attributes['error.type']).toBeUndefined();
+  expect(failed!.events.map((event) => event.name)).toEqual(['exception']);
 });

@@ -14,6 +14,7 @@ import type { ErrorCode, FieldError } from './app-error';
 import type { TrustProxy } from './config';
 import { serializeError } from './logger';
 import { PROBE_PATHS, traceRequests } from './request-tracing';
+import { activeSpan, recordFailure } from './tracing';
 
 /** Express plumbing both services share, so their errors, logs and metrics look the same. */
 
@@ -24,7 +25,8 @@ export const notFound: RequestHandler = (req) => {
 /**
  * Every error leaves as application/problem+json. Request errors are the caller's and are not
  * logged as failures; anything unexpected is a generic 500 whose request log line (one, see
- * requestLogging) carries the error and its stack.
+ * requestLogging) carries the error and its stack. The request's span names the problem's code
+ * (`error.type`), or records the unexpected error.
  */
 export const problemHandler: ErrorRequestHandler = (error, _req, res, next) => {
   if (res.headersSent) {
@@ -32,6 +34,8 @@ export const problemHandler: ErrorRequestHandler = (error, _req, res, next) => {
     return;
   }
   const { problem, unexpected, retryAfterSeconds } = toProblem(error);
+  if (unexpected) recordFailure(activeSpan(), error);
+  else activeSpan().setAttribute('error.type', problem.code);
   if (unexpected) res.err = error instanceof Error ? error : new Error(String(error));
   if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   if (retryAfterSeconds !== undefined || problem.status === 503) {

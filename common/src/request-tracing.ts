@@ -43,20 +43,20 @@ export function traceRequests(): RequestHandler {
       },
       parent,
     );
-    res.once('finish', () => {
+    // One listener: 'close' follows 'finish', and also comes alone when the client went away
+    // before the response was sent (the span then ends without a status code).
+    res.once('close', () => {
       const route = (req.route as { path?: string } | undefined)?.path;
       if (route !== undefined) {
         const path = `${req.baseUrl}${route}`;
         span.setAttribute('http.route', path);
         span.updateName(`${req.method} ${path}`);
       }
-      span.setAttribute('http.response.status_code', res.statusCode);
-      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      if (res.writableFinished) {
+        span.setAttribute('http.response.status_code', res.statusCode);
+        if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      }
       span.end();
-    });
-    // A response that never finishes (the client went away) still ends its span.
-    res.once('close', () => {
-      if (span.isRecording()) span.end();
     });
     context.with(trace.setSpan(parent, span), next);
   };

@@ -46,11 +46,11 @@ export function tracesExporter(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * The SDK's instrumentations: those OTEL_NODE_ENABLED_INSTRUMENTATIONS names (default: all, pg
- * and ioredis), less those OTEL_NODE_DISABLED_INSTRUMENTATIONS names (the variables of
- * OpenTelemetry's auto-instrumentations-node). Each costs throughput, pg the most (README
- * "Tracing"). Built only when enabled: an instrumentation patches its module as soon as it is
- * constructed.
+ * The SDK's instrumentations: those OTEL_NODE_ENABLED_INSTRUMENTATIONS names (default: ioredis;
+ * pg's SQL spans are opt-in, DEFAULT_INSTRUMENTATIONS says why), less those
+ * OTEL_NODE_DISABLED_INSTRUMENTATIONS names (the variables of OpenTelemetry's
+ * auto-instrumentations-node). Built only when enabled: an instrumentation patches its module
+ * as soon as it is constructed.
  */
 export function instrumentations(env: NodeJS.ProcessEnv): Instrumentation[] {
   const names = (list: string | undefined) =>

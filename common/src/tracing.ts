@@ -42,6 +42,14 @@ export function contextFromCarrier(carrier: TraceCarrier | null | undefined): Co
   return propagation.extract(ROOT_CONTEXT, carrier);
 }
 
+/**
+ * The span the current work runs in (a request's SERVER span, a message's CONSUMER span), to
+ * name what it did: a no-op span when there is none or tracing is off.
+ */
+export function activeSpan(): Span {
+  return (tracingEnabled() && trace.getActiveSpan()) || trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+}
+
 /** `trace_id` and `span_id` of the active span, for every log line (pino's mixin). */
 export function traceLogFields(): { trace_id?: string; span_id?: string } {
   const span = trace.getSpan(context.active())?.spanContext();

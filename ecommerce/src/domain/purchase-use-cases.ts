@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError, currentTraceCarrier, inSpan, tracer } from '@marketplace/common';
+import { AppError, activeSpan, currentTraceCarrier } from '@marketplace/common';
 import type { EventType, PurchaseEvent } from '@marketplace/common';
 import type { Span } from '@opentelemetry/api';
 import type { TransactionRunner } from '../data/database';
@@ -69,9 +69,6 @@ function eventFor(purchase: Purchase, type: EventType, occurredAt: Date): Purcha
   };
 }
 
-/** Spans of the sale's own steps; the purchase id is how an operator finds its trace. */
-const tracing = tracer('ecommerce');
-
 export class PurchaseUseCases {
   constructor(
     private readonly inTransaction: TransactionRunner,
@@ -86,17 +83,20 @@ export class PurchaseUseCases {
    * Places a purchase: replay an earlier result for the same Idempotency-Key, price the lines
    * from the products as they are now, then write stock, purchase, items and the `order_placed`
    * outbox event in one statement (one round trip; see placeStatement). SNS is not waited for.
+   *
+   * The sale is named on the span it runs in (the request's: `purchase.id`, and
+   * `purchase.replayed` for a replay); a span of its own per sale showed nothing the request's
+   * does not, and spans per sale are most of what tracing costs (README "Tracing").
    */
   async place(principal: Principal, input: PlacePurchase): Promise<PurchaseOutcome> {
-    return inSpan(tracing, 'purchase place', {}, async (span) => {
-      const outcome = await this.placeInSpan(span, principal, input);
-      span.setAttribute('purchase.id', outcome.purchase.id);
-      if (!outcome.eventId) span.setAttribute('purchase.replayed', true);
-      return outcome;
-    });
+    const span = activeSpan();
+    const outcome = await this.placeNamed(span, principal, input);
+    span.setAttribute('purchase.id', outcome.purchase.id);
+    if (!outcome.eventId) span.setAttribute('purchase.replayed', true);
+    return outcome;
   }
 
-  private async placeInSpan(
+  private async placeNamed(
     span: Span,
     principal: Principal,
     input: PlacePurchase,
@@ -114,7 +114,7 @@ export class PurchaseUseCases {
     const event = eventFor(purchase, 'order_placed', purchase.createdAt);
     let placed: boolean;
     try {
-      // The event carries this span's trace to the relay, the queue and the ledger.
+      // The event carries the request's trace to the relay, the queue and the ledger.
       placed = await this.purchases.place(purchase, event, currentTraceCarrier());
     } catch (error) {
       // A concurrent request with the same key may have won the race (we then hit its
@@ -143,12 +143,7 @@ export class PurchaseUseCases {
 
   /** `placed` -> `cancelled`: stock goes back and `order_cancelled` is published. */
   async cancel(principal: Principal, id: string): Promise<PurchaseOutcome> {
-    return inSpan(tracing, 'purchase cancel', { attributes: { 'purchase.id': id } }, () =>
-      this.cancelInSpan(principal, id),
-    );
-  }
-
-  private async cancelInSpan(principal: Principal, id: string): Promise<PurchaseOutcome> {
+    activeSpan().setAttribute('purchase.id', id);
     const outcome = await this.inTransaction(async (transaction) => {
       const purchase = await this.purchases.findById(id, transaction);
       if (!purchase) throw new AppError('purchase_not_found', `Purchase ${id} does not exist.`);

@@ -38,7 +38,7 @@ import type { BenchContext, BenchStep, StepResult } from './types';
 
 /** `on`: tracing as shipped; `sql`: with the pg instrumentation's statement spans too. */
 const CYCLE = ['off', 'on', 'sql'] as const;
-const CYCLES = Number(process.env.BENCH_TRACING_CYCLES ?? 4);
+const CYCLES = Number(process.env.BENCH_TRACING_CYCLES ?? 5);
 const MODES = Array.from({ length: CYCLES }, () => CYCLE).flat();
 type Mode = (typeof CYCLE)[number];
 const WARM_UP_SECONDS = 2;

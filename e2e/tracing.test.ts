@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import request from 'supertest';
@@ -204,4 +207,40 @@ test('when a request fails unexpectedly, then its span records the error and is 
   expect(failed!.attributes['http.response.status_code']).toBe(500);
   expect(failed!.attributes['error.type']).toBeUndefined();
   expect(failed!.events.map((event) => event.name)).toEqual(['exception']);
+});
+
+test('when the client goes away before the response, then the request span still ends, without a status code', async () => {
+  spans.exporter.reset();
+  const server = shop.app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const { port } = server.address() as AddressInfo;
+    // Half a body: the JSON parser is still waiting for the rest when the client leaves.
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/purchase',
+      headers: { 'content-type': 'application/json', 'content-length': '100' },
+    });
+    req.on('error', () => {});
+    req.write('{"products": [');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    req.destroy();
+    // No route matched yet: the span keeps the method as its name.
+    const [gone] = await eventually(
+      () =>
+        Promise.resolve(
+          spans.exporter
+            .getFinishedSpans()
+            .filter((span) => span.kind === SpanKind.SERVER && span.name === 'POST'),
+        ),
+      (found) => found.length > 0,
+      { timeoutMs: 5_000 },
+    );
+    expect(gone!.attributes['http.request.method']).toBe('POST');
+    expect(gone!.attributes['http.response.status_code']).toBeUndefined();
+  } finally {
+    server.close();
+  }
 });

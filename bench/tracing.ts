@@ -332,14 +332,14 @@ async function measure(
   const off = summary('off');
   const on = summary('on');
   const sql = summary('sql');
-  // Each traced round against the untraced round of its own cycle.
+  // Each traced round against the untraced round of its own cycle (CYCLE.indexOf(mode) before it).
   const overhead = (mode: Mode) =>
     pct(
       1 -
         median(
-          rounds
-            .filter((r) => r.mode === mode)
-            .map((r, cycle) => r.perSecond / rounds[cycle * CYCLE.length]!.perSecond),
+          rounds.flatMap((r, i) =>
+            r.mode === mode ? [r.perSecond / rounds[i - CYCLE.indexOf(mode)]!.perSecond] : [],
+          ),
         ),
     );
   const spansPerPurchase = (traced: typeof on) =>

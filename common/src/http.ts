@@ -34,9 +34,12 @@ export const problemHandler: ErrorRequestHandler = (error, _req, res, next) => {
     return;
   }
   const { problem, unexpected, retryAfterSeconds } = toProblem(error);
-  if (unexpected) recordFailure(activeSpan(), error);
-  else activeSpan().setAttribute('error.type', problem.code);
-  if (unexpected) res.err = error instanceof Error ? error : new Error(String(error));
+  if (unexpected) {
+    res.err = error instanceof Error ? error : new Error(String(error));
+    recordFailure(activeSpan(), error);
+  } else {
+    activeSpan().setAttribute('error.type', problem.code);
+  }
   if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
   if (retryAfterSeconds !== undefined || problem.status === 503) {
     res.setHeader('Retry-After', String(retryAfterSeconds ?? 1));

@@ -18,6 +18,9 @@ export { setTracingEnabled, tracingEnabled } from './tracing-switch';
  * settings ask for it, and tests register an in-memory one.
  */
 
+/** What work is given to name when nothing traces it: every call on it does nothing. */
+const NO_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
 /** The W3C trace context of one sale, as stored with its outbox event and sent with its message. */
 export type TraceCarrier = Record<string, string>;
 
@@ -47,7 +50,7 @@ export function contextFromCarrier(carrier: TraceCarrier | null | undefined): Co
  * name what it did: a no-op span when there is none or tracing is off.
  */
 export function activeSpan(): Span {
-  return (tracingEnabled() && trace.getActiveSpan()) || trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+  return (tracingEnabled() && trace.getActiveSpan()) || NO_SPAN;
 }
 
 /** `trace_id` and `span_id` of the active span, for every log line (pino's mixin). */
@@ -82,7 +85,7 @@ export async function inSpan<T>(
   options: { kind?: SpanKind; attributes?: Attributes },
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
-  if (!tracingEnabled()) return work(trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+  if (!tracingEnabled()) return work(NO_SPAN);
   return tracerOf.startActiveSpan(name, options, async (span) => {
     try {
       return await work(span);

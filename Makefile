@@ -127,7 +127,7 @@ endif
 smoke: ## run the README walkthrough against the running stack; fails on any difference
 	node scripts/smoke.mjs
 
-bench: build ## measure purchase path, relay, drain, revenue reads and tracing overhead (~7 min; STEPS="purchase drain revenue tracing")
+bench: build ## measure purchase path, relay, drain, revenue reads and tracing overhead (~10 min; STEPS="purchase drain revenue tracing")
 	npx tsx bench/run.ts $(STEPS)
 
 lint: build ## ESLint, Prettier and the compose linter (typed rules read common's compiled types)

@@ -114,12 +114,15 @@ export interface Round {
   lastCreatedMs: number;
 }
 
-/** One autocannon round: each connection is a buyer of its own; `pick` chooses the product. */
+/**
+ * One autocannon round: each connection is a buyer of its own; `pick` chooses the product.
+ * As fast as the shop answers, or `perSecond` requests a second in all.
+ */
 export async function round(
   shopUrl: string,
   buyers: Buyer[],
   pick: () => string,
-  options: { seconds: number },
+  options: { seconds: number; perSecond?: number },
 ): Promise<Round> {
   const started = Date.now();
   const bySecond = new Map<number, number[]>();
@@ -137,6 +140,7 @@ export async function round(
       method: 'POST',
       connections: CONNECTIONS,
       duration: options.seconds,
+      ...(options.perSecond ? { overallRate: options.perSecond } : {}),
       headers: { 'content-type': 'application/json' },
       setupClient: (c) => {
         c.setHeaders({
@@ -169,9 +173,13 @@ export function spreadRound(
   buyers: Buyer[],
   products: string[],
   seconds = ROUND_SECONDS,
+  perSecond?: number,
 ): Promise<Round> {
   let next = 0;
-  return round(shopUrl, buyers, () => products[next++ % products.length]!, { seconds });
+  return round(shopUrl, buyers, () => products[next++ % products.length]!, {
+    seconds,
+    perSecond,
+  });
 }
 
 export function percentile(values: number[], p: number): number {

@@ -5,7 +5,6 @@ import { PostgresCluster } from '../faults/support/infrastructure';
 import { Scenario } from '../faults/support/scenario';
 import { dropDatabase } from '../test-support/database';
 import { stopService } from '../test-support/service-process';
-import type { Env } from '../test-support/test-env';
 import { cpuDuring, peakRssMb } from './process-stats';
 import {
   adminToken,
@@ -21,6 +20,10 @@ import {
   startStack,
 } from './purchase-load';
 import type { Round } from './purchase-load';
+import { SERVICE_NAMES, tracingEnv } from './tracing-modes';
+import type { ServiceKey, TracingMode } from './tracing-modes';
+import { median, pairedCpu } from './tracing-paired';
+import type { PairedResult } from './tracing-paired';
 import type { BenchContext, BenchStep, StepResult } from './types';
 
 /**
@@ -32,18 +35,19 @@ import type { BenchContext, BenchStep, StepResult } from './types';
  * (tracing is decided at start) and warmed up before its round. This machine's speed drifts by
  * 10-20 % within minutes, so each traced round is compared with the untraced round of its own
  * cycle (seconds before it) and the overhead is the median of those ratios.
+ * Then tracing's CPU per purchase, measured side by side (tracing-paired.ts): the precise figure
+ * (a round's throughput moves more with the machine than tracing moves it).
  * Fails when the sink got no spans from a traced service (or SQL spans where they are off, or
  * none where they are on), or any from an untraced one: that would measure nothing.
  */
 
 /** `on`: tracing as shipped; `sql`: with the pg instrumentation's statement spans too. */
-const CYCLE = ['off', 'on', 'sql'] as const;
+const CYCLE = ['off', 'on', 'sql'] as const satisfies readonly TracingMode[];
 const CYCLES = Number(process.env.BENCH_TRACING_CYCLES ?? 5);
 const MODES = Array.from({ length: CYCLES }, () => CYCLE).flat();
 type Mode = (typeof CYCLE)[number];
+
 const WARM_UP_SECONDS = 2;
-const SERVICE_NAMES = { shop: 'bench-ecommerce', gateway: 'bench-payment-gateway' } as const;
-type ServiceKey = keyof typeof SERVICE_NAMES;
 
 /** What the sink received, by service (as named by the resource's `service.name`). */
 interface Received {
@@ -131,10 +135,25 @@ function countSpans(request: Buffer, into: Received['spans']): void {
   }
 }
 
-/** A plain OTLP/HTTP traces endpoint: POST /v1/traces, 200 with an empty body, counted. */
+/**
+ * A plain OTLP/HTTP traces endpoint: POST /v1/traces, 200 with an empty body, counted. The
+ * spans are counted when a snapshot is taken, after the round: this process also generates the
+ * load, and parsing while it does would slow the traced rounds' load alone.
+ */
 async function startSink() {
   const received = nothing();
   let unreadable = 0;
+  let unparsed: { body: Buffer; gzipped: boolean }[] = [];
+  const parsePending = () => {
+    for (const { body, gzipped } of unparsed) {
+      try {
+        countSpans(gzipped ? gunzipSync(body) : body, received.spans);
+      } catch {
+        unreadable++;
+      }
+    }
+    unparsed = [];
+  };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -146,48 +165,26 @@ async function startSink() {
       const raw = Buffer.concat(chunks);
       received.requests++;
       received.bytes += raw.length;
-      try {
-        const gzipped = req.headers['content-encoding'] === 'gzip';
-        countSpans(gzipped ? gunzipSync(raw) : raw, received.spans);
-      } catch {
-        unreadable++;
-      }
+      unparsed.push({ body: raw, gzipped: req.headers['content-encoding'] === 'gzip' });
       res.writeHead(200, { 'content-length': 0 }).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    snapshot: (): Received => ({
-      ...received,
-      spans: { ...received.spans, names: new Map(received.spans.names) },
-    }),
-    unreadable: () => unreadable,
+    snapshot: (): Received => {
+      parsePending();
+      return { ...received, spans: { ...received.spans, names: new Map(received.spans.names) } };
+    },
+    unreadable: () => {
+      parsePending();
+      return unreadable;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-  };
-}
-
-/** Tracing as a person would set it: on with an OTLP endpoint, off with no OTEL_* at all. */
-function tracingEnv(mode: Mode, sinkUrl: string, service: ServiceKey): Env {
-  const unset: Env = {
-    OTEL_SDK_DISABLED: undefined,
-    OTEL_TRACES_EXPORTER: undefined,
-    OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined,
-    OTEL_SERVICE_NAME: undefined,
-    OTEL_NODE_ENABLED_INSTRUMENTATIONS: undefined,
-    OTEL_NODE_DISABLED_INSTRUMENTATIONS: undefined,
-  };
-  if (mode === 'off') return unset;
-  return {
-    ...unset,
-    OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
-    OTEL_SERVICE_NAME: SERVICE_NAMES[service],
-    ...(mode === 'sql' ? { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'pg,ioredis' } : {}),
   };
 }
 
@@ -207,14 +204,42 @@ export const benchTracing: BenchStep = async (context: BenchContext): Promise<St
   const port = Number(new URL(context.postgresUrl).port || 5432);
   const scenario = await Scenario.open('bench_tracing', new PostgresCluster('(shared)', port));
   try {
-    return await measure(context, scenario, sink);
+    let saturated: StepResult;
+    try {
+      saturated = await measure(context, scenario, sink);
+    } finally {
+      await scenario.close();
+      await dropDatabase(scenario.ecommerceDbUrl);
+      await dropDatabase(scenario.paymentsDbUrl);
+    }
+    return withPaired(saturated, await pairedCpu(context, sink.url, port));
   } finally {
-    await scenario.close();
-    await dropDatabase(scenario.ecommerceDbUrl);
-    await dropDatabase(scenario.paymentsDbUrl);
     await sink.close();
   }
 };
+
+/** The side-by-side CPU figures (tracing-paired.ts) added to the saturated rounds' result. */
+function withPaired(result: StepResult, pairs: PairedResult[]): StepResult {
+  const figures: Record<string, number> = {};
+  const rows: [string, string][] = [];
+  const pct = (ratio: number) => round1((ratio - 1) * 100);
+  for (const pair of pairs) {
+    const name = pair.base === 'off' ? pair.traced : `${pair.traced}_over_${pair.base}`;
+    const range = (ratios: number[]) =>
+      `${pct(median(ratios))} % (cycles ${ratios.map((r) => pct(r)).join(', ')})`;
+    figures[`tracing_paired_cpu_${name}_pct`] = pct(median(pair.both));
+    figures[`tracing_paired_ecommerce_cpu_${name}_pct`] = pct(median(pair.shop));
+    rows.push(
+      [
+        `CPU per purchase side by side, ${pair.traced} over ${pair.base}: both services`,
+        `${range(pair.both)}; ${pair.cpuMs.base.toFixed(2)} -> ${pair.cpuMs.traced.toFixed(2)} ms`,
+      ],
+      [`  ecommerce (the saturated sale path's bottleneck)`, range(pair.shop)],
+      [`  payment_gateway`, range(pair.gateway)],
+    );
+  }
+  return { ...result, figures: { ...result.figures, ...figures }, rows: [...result.rows, ...rows] };
+}
 
 async function measure(
   context: BenchContext,
@@ -274,7 +299,8 @@ async function measure(
     );
     // Measuring nothing is not a measurement: stop at the first round that would.
     const { spans } = received;
-    if (mode !== 'off' && (spans.shop === 0 || spans.gateway === 0)) {
+    const traced = mode === 'on' || mode === 'sql';
+    if (traced && (spans.shop === 0 || spans.gateway === 0)) {
       throw new Error(
         `tracing step: round ${i + 1} ran with tracing ${mode} but the OTLP sink got ${spans.shop} ` +
           `ecommerce and ${spans.gateway} payment_gateway spans (${received.requests} requests, ` +
@@ -282,16 +308,16 @@ async function measure(
       );
     }
     const sqlSpans = [...spans.names].filter(([name, n]) => name.startsWith('pg.') && n > 0).length;
-    if ((mode === 'sql') !== sqlSpans > 0 && mode !== 'off') {
+    if (traced && (mode === 'sql') !== sqlSpans > 0) {
       throw new Error(
         `tracing step: round ${i + 1} (tracing ${mode}) sent ${sqlSpans} kinds of SQL spans: ` +
           `the pg instrumentation is ${mode === 'sql' ? 'not loaded' : 'loaded'} where it should not be`,
       );
     }
-    if (mode === 'off' && received.requests > 0) {
+    if (!traced && received.requests > 0) {
       throw new Error(
-        `tracing step: round ${i + 1} ran with tracing off but the OTLP sink got ` +
-          `${received.requests} requests: the "off" figure is not tracing-free`,
+        `tracing step: round ${i + 1} ran with tracing off (${mode}) but the OTLP sink got ` +
+          `${received.requests} requests: the "${mode}" figure is not tracing-free`,
       );
     }
   }
@@ -413,12 +439,6 @@ async function measure(
       'payment_gateway (all), tracing on': Math.max(on.rss.gateway, sql.rss.gateway),
     },
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;

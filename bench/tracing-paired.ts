@@ -1,0 +1,169 @@
+import { PostgresCluster } from '../faults/support/infrastructure';
+import { Scenario } from '../faults/support/scenario';
+import type { Buyer } from '../faults/support/scenario';
+import { dropDatabase } from '../test-support/database';
+import { stopService } from '../test-support/service-process';
+import { cpuSeconds } from './process-stats';
+import { adminToken, catalogue, settle, spreadRound, startStack } from './purchase-load';
+import { TRACING_MODES, tracingEnv } from './tracing-modes';
+import type { TracingMode } from './tracing-modes';
+import type { BenchContext } from './types';
+
+/**
+ * Tracing's cost as CPU per purchase, two stacks side by side: one untraced (or less traced),
+ * one traced, each with its own databases, emulator and Redis, both sold to at the same fixed
+ * rate (below saturation) in the same seconds, so whatever the shared machine does to one it
+ * does to the other. A round's throughput at saturation moves 10-20 % with the machine within
+ * minutes (step 8's cycles); this ratio moved ±4 % between cycles in an A/A run (the same
+ * settings on both sides), so four cycles pin the cost to a point or two. The sides swap every
+ * cycle; each cycle starts fresh processes (tracing is decided at start).
+ *
+ * CPU per purchase is what a CPU-bound service's capacity follows: traced at 1.12× the CPU,
+ * the same cores sell 1/1.12 as many (11 % fewer) — the throughput cost without the noise.
+ *
+ * BENCH_TRACING_PAIRS chooses the comparisons, `base:traced` pairs of tracing-modes.ts's modes
+ * separated by commas (default `off:on`); `off:context,context:unsampled,unsampled:on` splits
+ * the cost into context propagation alone, the SDK running without recording, and recording
+ * and exporting the spans.
+ */
+
+const CYCLES = Number(process.env.BENCH_TRACING_PAIR_CYCLES ?? 4);
+const RATE = Number(process.env.BENCH_TRACING_PAIR_RATE ?? 100);
+const SECONDS = 12;
+const WARM_UP_SECONDS = 3;
+
+function parsePairs(text: string): [TracingMode, TracingMode][] {
+  return text.split(',').map((pair) => {
+    const modes = pair.split(':');
+    const known = (mode: string | undefined): mode is TracingMode =>
+      (TRACING_MODES as readonly string[]).includes(mode ?? '');
+    if (modes.length !== 2 || !known(modes[0]) || !known(modes[1])) {
+      throw new Error(
+        `BENCH_TRACING_PAIRS: "${pair}" is not base:traced with modes ${TRACING_MODES.join(', ')}`,
+      );
+    }
+    return [modes[0], modes[1]];
+  });
+}
+
+export interface PairedResult {
+  base: TracingMode;
+  traced: TracingMode;
+  /** traced / base CPU per purchase in each cycle: ecommerce, payment_gateway, both. */
+  shop: number[];
+  gateway: number[];
+  both: number[];
+  cpuMs: { base: number; traced: number };
+}
+
+/** Every BENCH_TRACING_PAIRS comparison, one after the other. */
+export async function pairedCpu(
+  context: BenchContext,
+  sinkUrl: string,
+  postgresPort: number,
+): Promise<PairedResult[]> {
+  const sides = await Promise.all(
+    ['a', 'b'].map((side) =>
+      Scenario.open(`bench_tracing_${side}`, new PostgresCluster('(shared)', postgresPort)),
+    ),
+  );
+  try {
+    const results: PairedResult[] = [];
+    for (const [base, traced] of parsePairs(process.env.BENCH_TRACING_PAIRS ?? 'off:on')) {
+      results.push(await comparePair(context, sides, sinkUrl, base, traced));
+    }
+    return results;
+  } finally {
+    for (const scenario of sides) {
+      await scenario.close();
+      await dropDatabase(scenario.ecommerceDbUrl);
+      await dropDatabase(scenario.paymentsDbUrl);
+    }
+  }
+}
+
+async function comparePair(
+  context: BenchContext,
+  sides: Scenario[],
+  sinkUrl: string,
+  base: TracingMode,
+  traced: TracingMode,
+): Promise<PairedResult> {
+  const result: PairedResult = {
+    base,
+    traced,
+    shop: [],
+    gateway: [],
+    both: [],
+    cpuMs: { base: 0, traced: 0 },
+  };
+  const prepared: { products: string[]; buyers: Buyer[] }[] = [];
+  const cpuMs: Record<'base' | 'traced', number[]> = { base: [], traced: [] };
+  for (let cycle = 0; cycle < CYCLES; cycle++) {
+    const modes = cycle % 2 === 0 ? [base, traced] : [traced, base];
+    const stacks = await Promise.all(
+      sides.map((scenario, i) =>
+        startStack(scenario, {
+          shop: tracingEnv(modes[i]!, sinkUrl, 'shop'),
+          gateway: tracingEnv(modes[i]!, sinkUrl, 'gateway'),
+        }),
+      ),
+    );
+    try {
+      for (const [i, stack] of stacks.entries()) {
+        if (prepared[i]) continue;
+        const products = (await catalogue(stack.shop.url, await adminToken(stack.shop.url))).spread;
+        prepared[i] = { products, buyers: await sides[i]!.buyers(stack.shop.url, 10) };
+      }
+      const sell = (seconds: number) =>
+        Promise.all(
+          stacks.map((stack, i) =>
+            spreadRound(stack.shop.url, prepared[i]!.buyers, prepared[i]!.products, seconds, RATE),
+          ),
+        );
+      await sell(WARM_UP_SECONDS);
+      await Promise.all(sides.map((scenario) => settle(scenario)));
+      const cpu = () =>
+        stacks.map((stack) => ({
+          shop: cpuSeconds(stack.shop.child.pid!),
+          gateway: cpuSeconds(stack.gateway.child.pid!),
+        }));
+      const before = cpu();
+      const rounds = await sell(SECONDS);
+      // The gateways book the round's sales before their CPU is read.
+      await Promise.all(sides.map((scenario) => settle(scenario)));
+      const after = cpu();
+      const perPurchase = stacks.map((_, i) => {
+        const sold = Math.max(1, rounds[i]!.result['2xx']);
+        const shop = ((after[i]!.shop - before[i]!.shop) * 1000) / sold;
+        const gateway = ((after[i]!.gateway - before[i]!.gateway) * 1000) / sold;
+        return { shop, gateway, both: shop + gateway };
+      });
+      const baseSide = perPurchase[modes.indexOf(base)]!;
+      const tracedSide = perPurchase[modes.indexOf(traced)]!;
+      result.shop.push(tracedSide.shop / baseSide.shop);
+      result.gateway.push(tracedSide.gateway / baseSide.gateway);
+      result.both.push(tracedSide.both / baseSide.both);
+      cpuMs.base.push(baseSide.both);
+      cpuMs.traced.push(tracedSide.both);
+      context.log(
+        `tracing ${base} vs ${traced} side by side at ${RATE}/s (cycle ${cycle + 1} of ${CYCLES}): ` +
+          `CPU per purchase ${baseSide.both.toFixed(2)} vs ${tracedSide.both.toFixed(2)} ms, ` +
+          `ecommerce ×${(tracedSide.shop / baseSide.shop).toFixed(3)}, ` +
+          `payment_gateway ×${(tracedSide.gateway / baseSide.gateway).toFixed(3)}`,
+      );
+    } finally {
+      await Promise.all(
+        stacks.flatMap((stack) => [stopService(stack.shop), stopService(stack.gateway)]),
+      );
+    }
+  }
+  result.cpuMs = { base: median(cpuMs.base), traced: median(cpuMs.traced) };
+  return result;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

@@ -14,12 +14,13 @@ import type { BenchContext } from './types';
  * one traced, each with its own databases, emulator and Redis, both sold to at the same fixed
  * rate (below saturation) in the same seconds, so whatever the shared machine does to one it
  * does to the other. A round's throughput at saturation moves 10-20 % with the machine within
- * minutes (step 8's cycles); this ratio moved ±4 % between cycles in an A/A run (the same
- * settings on both sides), so four cycles pin the cost to a point or two. The sides swap every
- * cycle; each cycle starts fresh processes (tracing is decided at start).
+ * minutes (step 8's cycles); this ratio moved −6 to +4 % between cycles in an A/A run
+ * (`off:off`: the same settings on both sides; median −0.7 %), so the median of four cycles
+ * is good to a few points. The sides swap every cycle; each cycle starts fresh processes
+ * (tracing is decided at start).
  *
  * CPU per purchase is what a CPU-bound service's capacity follows: traced at 1.12× the CPU,
- * the same cores sell 1/1.12 as many (11 % fewer) — the throughput cost without the noise.
+ * the same cores sell 1/1.12 as many (11 % fewer) when they are the limit.
  *
  * BENCH_TRACING_PAIRS chooses the comparisons, `base:traced` pairs of tracing-modes.ts's modes
  * separated by commas (default `off:on`); `off:context,context:unsampled,unsampled:on` splits
@@ -139,8 +140,9 @@ async function comparePair(
         const gateway = ((after[i]!.gateway - before[i]!.gateway) * 1000) / sold;
         return { shop, gateway, both: shop + gateway };
       });
-      const baseSide = perPurchase[modes.indexOf(base)]!;
-      const tracedSide = perPurchase[modes.indexOf(traced)]!;
+      // By side, not by mode: an A/A run (`off:off`) has the same mode on both.
+      const baseSide = perPurchase[cycle % 2]!;
+      const tracedSide = perPurchase[1 - (cycle % 2)]!;
       result.shop.push(tracedSide.shop / baseSide.shop);
       result.gateway.push(tracedSide.gateway / baseSide.gateway);
       result.both.push(tracedSide.both / baseSide.both);

@@ -182,6 +182,21 @@ export function spreadRound(
   });
 }
 
+/** The catalogue and 10 buyers (their RS256 tokens) of a freshly started shop. */
+export async function catalogueAndBuyers(
+  scenario: Scenario,
+  shopUrl: string,
+): Promise<{ products: Catalogue; buyers: Buyer[] }> {
+  const products = await catalogue(shopUrl, await adminToken(shopUrl));
+  return { products, buyers: await scenario.buyers(shopUrl, 10) };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);

@@ -6,9 +6,8 @@ import { sleep, waitFor } from '../test-support/eventually';
 import type { Buyer } from '../faults/support/scenario';
 import { cpuDuring, peakRssMb } from './process-stats';
 import {
-  adminToken,
   body,
-  catalogue,
+  catalogueAndBuyers,
   CONNECTIONS,
   count,
   created,
@@ -56,8 +55,7 @@ async function dropBenchDatabases(scenario: Scenario): Promise<void> {
 
 async function measure(context: BenchContext, scenario: Scenario): Promise<StepResult> {
   const { shop, gateway } = await startStack(scenario);
-  const products = await catalogue(shop.url, await adminToken(shop.url));
-  const buyers = await scenario.buyers(shop.url, 10);
+  const { products, buyers } = await catalogueAndBuyers(scenario, shop.url);
   const rows: [string, string][] = [];
   const figures: Record<string, number> = {};
 

@@ -4,7 +4,7 @@ import type { Buyer } from '../faults/support/scenario';
 import { dropDatabase } from '../test-support/database';
 import { stopService } from '../test-support/service-process';
 import { cpuSeconds } from './process-stats';
-import { adminToken, catalogue, settle, spreadRound, startStack } from './purchase-load';
+import { catalogueAndBuyers, median, settle, spreadRound, startStack } from './purchase-load';
 import { TRACING_MODES, tracingEnv } from './tracing-modes';
 import type { TracingMode } from './tracing-modes';
 import type { BenchContext } from './types';
@@ -101,7 +101,9 @@ async function comparePair(
   const prepared: { products: string[]; buyers: Buyer[] }[] = [];
   const cpuMs: Record<'base' | 'traced', number[]> = { base: [], traced: [] };
   for (let cycle = 0; cycle < CYCLES; cycle++) {
-    const modes = cycle % 2 === 0 ? [base, traced] : [traced, base];
+    // The sides swap: side 0 is the base in even cycles, side 1 in odd ones.
+    const baseSide = cycle % 2;
+    const modes = baseSide === 0 ? [base, traced] : [traced, base];
     const stacks = await Promise.all(
       sides.map((scenario, i) =>
         startStack(scenario, {
@@ -113,8 +115,8 @@ async function comparePair(
     try {
       for (const [i, stack] of stacks.entries()) {
         if (prepared[i]) continue;
-        const products = (await catalogue(stack.shop.url, await adminToken(stack.shop.url))).spread;
-        prepared[i] = { products, buyers: await sides[i]!.buyers(stack.shop.url, 10) };
+        const { products, buyers } = await catalogueAndBuyers(sides[i]!, stack.shop.url);
+        prepared[i] = { products: products.spread, buyers };
       }
       const sell = (seconds: number) =>
         Promise.all(
@@ -141,18 +143,18 @@ async function comparePair(
         return { shop, gateway, both: shop + gateway };
       });
       // By side, not by mode: an A/A run (`off:off`) has the same mode on both.
-      const baseSide = perPurchase[cycle % 2]!;
-      const tracedSide = perPurchase[1 - (cycle % 2)]!;
-      result.shop.push(tracedSide.shop / baseSide.shop);
-      result.gateway.push(tracedSide.gateway / baseSide.gateway);
-      result.both.push(tracedSide.both / baseSide.both);
-      cpuMs.base.push(baseSide.both);
-      cpuMs.traced.push(tracedSide.both);
+      const baseRun = perPurchase[baseSide]!;
+      const tracedRun = perPurchase[1 - baseSide]!;
+      result.shop.push(tracedRun.shop / baseRun.shop);
+      result.gateway.push(tracedRun.gateway / baseRun.gateway);
+      result.both.push(tracedRun.both / baseRun.both);
+      cpuMs.base.push(baseRun.both);
+      cpuMs.traced.push(tracedRun.both);
       context.log(
         `tracing ${base} vs ${traced} side by side at ${RATE}/s (cycle ${cycle + 1} of ${CYCLES}): ` +
-          `CPU per purchase ${baseSide.both.toFixed(2)} vs ${tracedSide.both.toFixed(2)} ms, ` +
-          `ecommerce ×${(tracedSide.shop / baseSide.shop).toFixed(3)}, ` +
-          `payment_gateway ×${(tracedSide.gateway / baseSide.gateway).toFixed(3)}`,
+          `CPU per purchase ${baseRun.both.toFixed(2)} vs ${tracedRun.both.toFixed(2)} ms, ` +
+          `ecommerce ×${(tracedRun.shop / baseRun.shop).toFixed(3)}, ` +
+          `payment_gateway ×${(tracedRun.gateway / baseRun.gateway).toFixed(3)}`,
       );
     } finally {
       await Promise.all(
@@ -162,10 +164,4 @@ async function comparePair(
   }
   result.cpuMs = { base: median(cpuMs.base), traced: median(cpuMs.traced) };
   return result;
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }

@@ -7,11 +7,11 @@ import { dropDatabase } from '../test-support/database';
 import { stopService } from '../test-support/service-process';
 import { cpuDuring, peakRssMb } from './process-stats';
 import {
-  adminToken,
-  catalogue,
+  catalogueAndBuyers,
   count,
   errors,
   latency,
+  median,
   ratePerSecond,
   ROUND_SECONDS,
   settle,
@@ -22,7 +22,7 @@ import {
 import type { Round } from './purchase-load';
 import { SERVICE_NAMES, tracingEnv } from './tracing-modes';
 import type { ServiceKey, TracingMode } from './tracing-modes';
-import { median, pairedCpu } from './tracing-paired';
+import { pairedCpu } from './tracing-paired';
 import type { PairedResult } from './tracing-paired';
 import type { BenchContext, BenchStep, StepResult } from './types';
 
@@ -222,13 +222,12 @@ export const benchTracing: BenchStep = async (context: BenchContext): Promise<St
 function withPaired(result: StepResult, pairs: PairedResult[]): StepResult {
   const figures: Record<string, number> = {};
   const rows: [string, string][] = [];
-  const pct = (ratio: number) => round1((ratio - 1) * 100);
   for (const pair of pairs) {
     const name = pair.base === 'off' ? pair.traced : `${pair.traced}_over_${pair.base}`;
     const range = (ratios: number[]) =>
-      `${pct(median(ratios))} % (cycles ${ratios.map((r) => pct(r)).join(', ')})`;
-    figures[`tracing_paired_cpu_${name}_pct`] = pct(median(pair.both));
-    figures[`tracing_paired_ecommerce_cpu_${name}_pct`] = pct(median(pair.shop));
+      `${pct(median(ratios) - 1)} % (cycles ${ratios.map((r) => pct(r - 1)).join(', ')})`;
+    figures[`tracing_paired_cpu_${name}_pct`] = pct(median(pair.both) - 1);
+    figures[`tracing_paired_ecommerce_cpu_${name}_pct`] = pct(median(pair.shop) - 1);
     rows.push(
       [
         `CPU per purchase side by side, ${pair.traced} over ${pair.base}: both services`,
@@ -258,8 +257,9 @@ async function measure(
   let stack = await start(MODES[0]!);
   let before = sink.snapshot();
   let purchasesBefore = await purchasesSoFar();
-  const products = (await catalogue(stack.shop.url, await adminToken(stack.shop.url))).spread;
-  const buyers = await scenario.buyers(stack.shop.url, 10);
+  const prepared = await catalogueAndBuyers(scenario, stack.shop.url);
+  const products = prepared.products.spread;
+  const { buyers } = prepared;
 
   const rounds: Measured[] = [];
   for (const [i, mode] of MODES.entries()) {
@@ -299,8 +299,7 @@ async function measure(
     );
     // Measuring nothing is not a measurement: stop at the first round that would.
     const { spans } = received;
-    const traced = mode === 'on' || mode === 'sql';
-    if (traced && (spans.shop === 0 || spans.gateway === 0)) {
+    if (mode !== 'off' && (spans.shop === 0 || spans.gateway === 0)) {
       throw new Error(
         `tracing step: round ${i + 1} ran with tracing ${mode} but the OTLP sink got ${spans.shop} ` +
           `ecommerce and ${spans.gateway} payment_gateway spans (${received.requests} requests, ` +
@@ -308,16 +307,16 @@ async function measure(
       );
     }
     const sqlSpans = [...spans.names].filter(([name, n]) => name.startsWith('pg.') && n > 0).length;
-    if (traced && (mode === 'sql') !== sqlSpans > 0) {
+    if (mode !== 'off' && (mode === 'sql') !== sqlSpans > 0) {
       throw new Error(
         `tracing step: round ${i + 1} (tracing ${mode}) sent ${sqlSpans} kinds of SQL spans: ` +
           `the pg instrumentation is ${mode === 'sql' ? 'not loaded' : 'loaded'} where it should not be`,
       );
     }
-    if (!traced && received.requests > 0) {
+    if (mode === 'off' && received.requests > 0) {
       throw new Error(
-        `tracing step: round ${i + 1} ran with tracing off (${mode}) but the OTLP sink got ` +
-          `${received.requests} requests: the "${mode}" figure is not tracing-free`,
+        `tracing step: round ${i + 1} ran with tracing off but the OTLP sink got ` +
+          `${received.requests} requests: the "off" figure is not tracing-free`,
       );
     }
   }

@@ -3,7 +3,7 @@ import { Scenario } from '../faults/support/scenario';
 import type { Buyer } from '../faults/support/scenario';
 import { dropDatabase } from '../test-support/database';
 import { stopService } from '../test-support/service-process';
-import { cpuSeconds } from './process-stats';
+import { cpuSeconds, mainThreadCpuSeconds } from './process-stats';
 import { catalogueAndBuyers, median, settle, spreadRound, startStack } from './purchase-load';
 import { TRACING_MODES, tracingEnv } from './tracing-modes';
 import type { TracingMode } from './tracing-modes';
@@ -52,6 +52,8 @@ export interface PairedResult {
   traced: TracingMode;
   /** traced / base CPU per purchase in each cycle: ecommerce, payment_gateway, both. */
   shop: number[];
+  /** The same for ecommerce's main thread alone: what limits its throughput at saturation. */
+  shopMain: number[];
   gateway: number[];
   both: number[];
   cpuMs: { base: number; traced: number };
@@ -94,6 +96,7 @@ async function comparePair(
     base,
     traced,
     shop: [],
+    shopMain: [],
     gateway: [],
     both: [],
     cpuMs: { base: 0, traced: 0 },
@@ -129,6 +132,7 @@ async function comparePair(
       const cpu = () =>
         stacks.map((stack) => ({
           shop: cpuSeconds(stack.shop.child.pid!),
+          shopMain: mainThreadCpuSeconds(stack.shop.child.pid!),
           gateway: cpuSeconds(stack.gateway.child.pid!),
         }));
       const before = cpu();
@@ -139,13 +143,15 @@ async function comparePair(
       const perPurchase = stacks.map((_, i) => {
         const sold = Math.max(1, rounds[i]!.result['2xx']);
         const shop = ((after[i]!.shop - before[i]!.shop) * 1000) / sold;
+        const shopMain = ((after[i]!.shopMain - before[i]!.shopMain) * 1000) / sold;
         const gateway = ((after[i]!.gateway - before[i]!.gateway) * 1000) / sold;
-        return { shop, gateway, both: shop + gateway };
+        return { shop, shopMain, gateway, both: shop + gateway };
       });
       // By side, not by mode: an A/A run (`off:off`) has the same mode on both.
       const baseRun = perPurchase[baseSide]!;
       const tracedRun = perPurchase[1 - baseSide]!;
       result.shop.push(tracedRun.shop / baseRun.shop);
+      result.shopMain.push(tracedRun.shopMain / baseRun.shopMain);
       result.gateway.push(tracedRun.gateway / baseRun.gateway);
       result.both.push(tracedRun.both / baseRun.both);
       cpuMs.base.push(baseRun.both);
@@ -153,7 +159,8 @@ async function comparePair(
       context.log(
         `tracing ${base} vs ${traced} side by side at ${RATE}/s (cycle ${cycle + 1} of ${CYCLES}): ` +
           `CPU per purchase ${baseRun.both.toFixed(2)} vs ${tracedRun.both.toFixed(2)} ms, ` +
-          `ecommerce ×${(tracedRun.shop / baseRun.shop).toFixed(3)}, ` +
+          `ecommerce ×${(tracedRun.shop / baseRun.shop).toFixed(3)} ` +
+          `(main thread ×${(tracedRun.shopMain / baseRun.shopMain).toFixed(3)}), ` +
           `payment_gateway ×${(tracedRun.gateway / baseRun.gateway).toFixed(3)}`,
       );
     } finally {

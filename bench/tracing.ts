@@ -228,12 +228,14 @@ function withPaired(result: StepResult, pairs: PairedResult[]): StepResult {
       `${pct(median(ratios) - 1)} % (cycles ${ratios.map((r) => pct(r - 1)).join(', ')})`;
     figures[`tracing_paired_cpu_${name}_pct`] = pct(median(pair.both) - 1);
     figures[`tracing_paired_ecommerce_cpu_${name}_pct`] = pct(median(pair.shop) - 1);
+    figures[`tracing_paired_ecommerce_main_cpu_${name}_pct`] = pct(median(pair.shopMain) - 1);
     rows.push(
       [
         `CPU per purchase side by side, ${pair.traced} over ${pair.base}: both services`,
         `${range(pair.both)}; ${pair.cpuMs.base.toFixed(2)} -> ${pair.cpuMs.traced.toFixed(2)} ms`,
       ],
-      [`  ecommerce (the saturated sale path's bottleneck)`, range(pair.shop)],
+      [`  ecommerce`, range(pair.shop)],
+      [`  ecommerce's main thread (the saturated sale path's bottleneck)`, range(pair.shopMain)],
       [`  payment_gateway`, range(pair.gateway)],
     );
   }

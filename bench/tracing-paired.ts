@@ -47,15 +47,19 @@ function parsePairs(text: string): [TracingMode, TracingMode][] {
   });
 }
 
+/**
+ * What is compared, in CPU ms per purchase: each service's process, ecommerce's main thread
+ * alone (what limits its throughput at saturation) and both services together.
+ */
+const MEASURES = ['shop', 'shopMain', 'gateway', 'both'] as const;
+type Measure = (typeof MEASURES)[number];
+
 export interface PairedResult {
   base: TracingMode;
   traced: TracingMode;
-  /** traced / base CPU per purchase in each cycle: ecommerce, payment_gateway, both. */
-  shop: number[];
-  /** The same for ecommerce's main thread alone: what limits its throughput at saturation. */
-  shopMain: number[];
-  gateway: number[];
-  both: number[];
+  /** traced / base CPU per purchase in each cycle, by measure. */
+  ratios: Record<Measure, number[]>;
+  /** The median CPU per purchase of both services, base and traced. */
   cpuMs: { base: number; traced: number };
 }
 
@@ -92,15 +96,7 @@ async function comparePair(
   base: TracingMode,
   traced: TracingMode,
 ): Promise<PairedResult> {
-  const result: PairedResult = {
-    base,
-    traced,
-    shop: [],
-    shopMain: [],
-    gateway: [],
-    both: [],
-    cpuMs: { base: 0, traced: 0 },
-  };
+  const ratios: Record<Measure, number[]> = { shop: [], shopMain: [], gateway: [], both: [] };
   const prepared: { products: string[]; buyers: Buyer[] }[] = [];
   const cpuMs: Record<'base' | 'traced', number[]> = { base: [], traced: [] };
   for (let cycle = 0; cycle < CYCLES; cycle++) {
@@ -140,28 +136,29 @@ async function comparePair(
       // The gateways book the round's sales before their CPU is read.
       await Promise.all(sides.map((scenario) => settle(scenario)));
       const after = cpu();
-      const perPurchase = stacks.map((_, i) => {
+      const perPurchase = stacks.map((_, i): Record<Measure, number> => {
         const sold = Math.max(1, rounds[i]!.result['2xx']);
-        const shop = ((after[i]!.shop - before[i]!.shop) * 1000) / sold;
-        const shopMain = ((after[i]!.shopMain - before[i]!.shopMain) * 1000) / sold;
-        const gateway = ((after[i]!.gateway - before[i]!.gateway) * 1000) / sold;
-        return { shop, shopMain, gateway, both: shop + gateway };
+        const ms = (key: 'shop' | 'shopMain' | 'gateway') =>
+          ((after[i]![key] - before[i]![key]) * 1000) / sold;
+        return {
+          shop: ms('shop'),
+          shopMain: ms('shopMain'),
+          gateway: ms('gateway'),
+          both: ms('shop') + ms('gateway'),
+        };
       });
       // By side, not by mode: an A/A run (`off:off`) has the same mode on both.
       const baseRun = perPurchase[baseSide]!;
       const tracedRun = perPurchase[1 - baseSide]!;
-      result.shop.push(tracedRun.shop / baseRun.shop);
-      result.shopMain.push(tracedRun.shopMain / baseRun.shopMain);
-      result.gateway.push(tracedRun.gateway / baseRun.gateway);
-      result.both.push(tracedRun.both / baseRun.both);
+      const ratio = (m: Measure) => tracedRun[m] / baseRun[m];
+      for (const m of MEASURES) ratios[m].push(ratio(m));
       cpuMs.base.push(baseRun.both);
       cpuMs.traced.push(tracedRun.both);
       context.log(
         `tracing ${base} vs ${traced} side by side at ${RATE}/s (cycle ${cycle + 1} of ${CYCLES}): ` +
           `CPU per purchase ${baseRun.both.toFixed(2)} vs ${tracedRun.both.toFixed(2)} ms, ` +
-          `ecommerce ×${(tracedRun.shop / baseRun.shop).toFixed(3)} ` +
-          `(main thread ×${(tracedRun.shopMain / baseRun.shopMain).toFixed(3)}), ` +
-          `payment_gateway ×${(tracedRun.gateway / baseRun.gateway).toFixed(3)}`,
+          `ecommerce ×${ratio('shop').toFixed(3)} (main thread ×${ratio('shopMain').toFixed(3)}), ` +
+          `payment_gateway ×${ratio('gateway').toFixed(3)}`,
       );
     } finally {
       await Promise.all(
@@ -169,6 +166,10 @@ async function comparePair(
       );
     }
   }
-  result.cpuMs = { base: median(cpuMs.base), traced: median(cpuMs.traced) };
-  return result;
+  return {
+    base,
+    traced,
+    ratios,
+    cpuMs: { base: median(cpuMs.base), traced: median(cpuMs.traced) },
+  };
 }

@@ -226,17 +226,18 @@ function withPaired(result: StepResult, pairs: PairedResult[]): StepResult {
     const name = pair.base === 'off' ? pair.traced : `${pair.traced}_over_${pair.base}`;
     const range = (ratios: number[]) =>
       `${pct(median(ratios) - 1)} % (cycles ${ratios.map((r) => pct(r - 1)).join(', ')})`;
-    figures[`tracing_paired_cpu_${name}_pct`] = pct(median(pair.both) - 1);
-    figures[`tracing_paired_ecommerce_cpu_${name}_pct`] = pct(median(pair.shop) - 1);
-    figures[`tracing_paired_ecommerce_main_cpu_${name}_pct`] = pct(median(pair.shopMain) - 1);
+    const { ratios } = pair;
+    figures[`tracing_paired_cpu_${name}_pct`] = pct(median(ratios.both) - 1);
+    figures[`tracing_paired_ecommerce_cpu_${name}_pct`] = pct(median(ratios.shop) - 1);
+    figures[`tracing_paired_ecommerce_main_cpu_${name}_pct`] = pct(median(ratios.shopMain) - 1);
     rows.push(
       [
         `CPU per purchase side by side, ${pair.traced} over ${pair.base}: both services`,
-        `${range(pair.both)}; ${pair.cpuMs.base.toFixed(2)} -> ${pair.cpuMs.traced.toFixed(2)} ms`,
+        `${range(ratios.both)}; ${pair.cpuMs.base.toFixed(2)} -> ${pair.cpuMs.traced.toFixed(2)} ms`,
       ],
-      [`  ecommerce`, range(pair.shop)],
-      [`  ecommerce's main thread (the saturated sale path's bottleneck)`, range(pair.shopMain)],
-      [`  payment_gateway`, range(pair.gateway)],
+      [`  ecommerce`, range(ratios.shop)],
+      [`  ecommerce's main thread (the saturated sale path's bottleneck)`, range(ratios.shopMain)],
+      [`  payment_gateway`, range(ratios.gateway)],
     );
   }
   return { ...result, figures: { ...result.figures, ...figures }, rows: [...result.rows, ...rows] };
@@ -259,9 +260,10 @@ async function measure(
   let stack = await start(MODES[0]!);
   let before = sink.snapshot();
   let purchasesBefore = await purchasesSoFar();
-  const prepared = await catalogueAndBuyers(scenario, stack.shop.url);
-  const products = prepared.products.spread;
-  const { buyers } = prepared;
+  const {
+    products: { spread: products },
+    buyers,
+  } = await catalogueAndBuyers(scenario, stack.shop.url);
 
   const rounds: Measured[] = [];
   for (const [i, mode] of MODES.entries()) {

@@ -31,7 +31,8 @@ import type { BenchContext } from './types';
 const CYCLES = Number(process.env.BENCH_TRACING_PAIR_CYCLES ?? 4);
 const RATE = Number(process.env.BENCH_TRACING_PAIR_RATE ?? 100);
 const SECONDS = 12;
-const WARM_UP_SECONDS = 3;
+/** Longer shows a service later in its life: the SDK's rarely run code (export) gets optimized. */
+const WARM_UP_SECONDS = Number(process.env.BENCH_TRACING_PAIR_WARM_UP ?? 3);
 
 function parsePairs(text: string): [TracingMode, TracingMode][] {
   return text.split(',').map((pair) => {

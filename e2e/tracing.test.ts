@@ -136,18 +136,36 @@ test('when a purchase is replayed for its Idempotency-Key, then the replay reque
   });
 });
 
+/** The log lines of a trace, in the order written. */
+const linesOf = (logs: string[], traceId: string) =>
+  jsonLines(logs.join('')).filter((line) => line.trace_id === traceId);
+
 test('when a purchase is booked, then the log lines about it in both services carry its trace id', async () => {
   const purchaseId = await buy();
-  const traceId = one(await traceOf(purchaseId), 'POST /purchase').spanContext().traceId;
+  const found = await traceOf(purchaseId);
+  const { traceId, spanId } = one(found, 'POST /purchase').spanContext();
 
   const about = (logs: string[], msg: string) =>
     jsonLines(logs.join('')).filter((line) => line.purchase_id === purchaseId && line.msg === msg);
-  const lines = [...about(shop.logs, 'event published'), ...about(gateway.logs, 'event booked')];
-  expect(lines).toHaveLength(2);
+  const lines = [
+    ...about(shop.logs, 'purchase placed'),
+    ...about(shop.logs, 'event published'),
+    ...about(gateway.logs, 'event booked'),
+  ];
+  expect(lines).toHaveLength(3);
   for (const line of lines) {
     expect(line.trace_id).toBe(traceId);
     expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
   }
+  // The request's lines name the request's span; the others their own (publish, processing).
+  expect(
+    linesOf(shop.logs, traceId)
+      .filter((line) => line.span_id === spanId)
+      .map((line) => line.msg),
+  ).toEqual(['purchase placed', 'request completed']);
+  expect(about(gateway.logs, 'event booked')[0]!.span_id).toBe(
+    one(found, 'process purchases').spanContext().spanId,
+  );
 });
 
 test('when a purchase is placed, then its outbox event keeps the trace context of the request', async () => {
@@ -191,6 +209,10 @@ test('when a purchase is refused (no stock), then its request span names the pro
   });
   expect(refused!.status.code).toBe(SpanStatusCode.UNSET);
   expect(refused!.events).toEqual([]);
+  // Its request line (a warning) names the span.
+  const [line] = linesOf(shop.logs, refused!.spanContext().traceId);
+  expect(line).toMatchObject({ msg: 'request completed', level: 40 });
+  expect(line!.span_id).toBe(refused!.spanContext().spanId);
 });
 
 test('when a request fails unexpectedly, then its span records the error and is marked failed', async () => {
@@ -207,6 +229,10 @@ test('when a request fails unexpectedly, then its span records the error and is 
   expect(failed!.attributes['http.response.status_code']).toBe(500);
   expect(failed!.attributes['error.type']).toBeUndefined();
   expect(failed!.events.map((event) => event.name)).toEqual(['exception']);
+  // Its request line carries the error, and the span.
+  const [line] = linesOf(shop.logs, failed!.spanContext().traceId);
+  expect(line).toMatchObject({ msg: 'unhandled error', level: 50 });
+  expect(line!.span_id).toBe(failed!.spanContext().spanId);
 });
 
 test('when the client goes away before the response, then the request span still ends, without a status code', async () => {

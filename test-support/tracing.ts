@@ -6,15 +6,15 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 /**
  * Records every span of this test file in memory: a real SDK tracer provider (W3C propagation,
- * AsyncLocalStorage context), registered globally as `startTelemetry` registers it in the
- * services. Jest loads modules through its own registry, which the SDK's instrumentations (pg,
+ * no context manager), registered globally as `startTelemetry` registers it in the services
+ * by default: what the tests see, the services' explicit passing of spans made. Jest loads modules through its own registry, which the SDK's instrumentations (pg,
  * ioredis) cannot patch: in-process tests see the spans our code makes (requests included);
  * the processes test (e2e/tracing-processes.test.ts) sees the SQL spans too.
  */
 export function recordSpans(): { exporter: InMemorySpanExporter; stop: () => Promise<void> } {
   const exporter = new InMemorySpanExporter();
   const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  provider.register();
+  provider.register({ contextManager: null });
   setTracingEnabled(true);
   return {
     exporter,

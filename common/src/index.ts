@@ -13,5 +13,6 @@ export * from './lifecycle';
 export * from './metrics';
 export * from './openapi';
 export * from './routes';
+export { requestLogFields, requestSpan } from './request-tracing';
 export * from './telemetry-env';
 export * from './tracing';

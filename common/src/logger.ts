@@ -1,7 +1,5 @@
 import pino from 'pino';
 import type { Logger } from 'pino';
-import { traceLogFields } from './tracing';
-import { tracingEnabled } from './tracing-switch';
 
 export type { Logger };
 
@@ -68,8 +66,6 @@ export function createLogger(
     redact: { paths: REDACTED, censor: '[redacted]' },
     serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
-    // Every line written inside a traced request or message names its trace and span.
-    ...(tracingEnabled() ? { mixin: traceLogFields } : {}),
   };
   // Asynchronous writes to stdout: a line waits only while the previous write is in flight, so
   // under load lines go out together instead of one write(2) each (a synchronous write per

@@ -1,9 +1,11 @@
+import type { Span } from '@opentelemetry/api';
 import { Router } from 'express';
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { requireRole } from './auth-token';
 import type { Principal, Role } from './auth-token';
 import { parseInput } from './http';
+import { requestSpan } from './request-tracing';
 
 /**
  * One route table per resource: each row says what a route takes, answers and does, and both
@@ -69,6 +71,8 @@ export type HandlerInput<P, Q, H, B, A> = {
   headers: Parsed<H>;
   body: Parsed<B>;
   req: Request;
+  /** The request's SERVER span: name what the request did on it, pass it to what it starts. */
+  span: Span;
 } & (A extends Auth ? { principal: Principal } : unknown);
 
 /** One of the declared responses, its body and headers typed by their schemas. */
@@ -158,6 +162,7 @@ export function route<
         body: body && parseInput(body, req.body, 'body'),
         principal: res.locals.principal as Principal | undefined,
         req,
+        span: requestSpan(req),
       };
       // Each part is what its schema parsed, or undefined where the route declares none.
       send(res, spec.responses, await handler(input as HandlerInput<P, Q, H, B, A>));

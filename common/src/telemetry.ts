@@ -12,6 +12,7 @@
  * own OTEL_* variables ask for them.
  */
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { ContextManager } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
@@ -46,8 +47,8 @@ export function tracesExporter(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * The SDK's instrumentations: those OTEL_NODE_ENABLED_INSTRUMENTATIONS names (default: ioredis;
- * pg's SQL spans are opt-in, DEFAULT_INSTRUMENTATIONS says why), less those
+ * The SDK's instrumentations: those OTEL_NODE_ENABLED_INSTRUMENTATIONS names (default: none,
+ * DEFAULT_INSTRUMENTATIONS says why), less those
  * OTEL_NODE_DISABLED_INSTRUMENTATIONS names (the variables of OpenTelemetry's
  * auto-instrumentations-node). Built only when enabled: an instrumentation patches its module
  * as soon as it is constructed.
@@ -84,10 +85,16 @@ export function startTelemetry(serviceName: string, env = process.env): Telemetr
   env.OTEL_TRACES_EXPORTER = exporter;
   env.OTEL_METRICS_EXPORTER ??= 'none';
   env.OTEL_LOGS_EXPORTER ??= 'none';
+  const loaded = instrumentations(env);
   const sdk = new NodeSDK({
     // OTEL_SERVICE_NAME, when set, names the service instead.
     ...(env.OTEL_SERVICE_NAME ? {} : { serviceName }),
-    instrumentations: instrumentations(env),
+    instrumentations: loaded,
+    // Our code passes spans explicitly (tracing.ts). The instrumentations find their parent
+    // span in the active context, which the SDK's context manager (AsyncLocalStorage) keeps
+    // across awaits: registered only for them, since on Node 20 it hooks every promise the
+    // process makes. `null` registers none (sdk-node's setupContextManager; its type omits it).
+    contextManager: (loaded.length > 0 ? undefined : null) as ContextManager | undefined,
   });
   sdk.start();
   setTracingEnabled(true);

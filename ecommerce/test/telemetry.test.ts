@@ -43,11 +43,11 @@ describe('instrumentations', () => {
   const PG = '@opentelemetry/instrumentation-pg';
   const IOREDIS = '@opentelemetry/instrumentation-ioredis';
   test.each<[string | undefined, string | undefined, string[]]>([
-    // SQL statement spans are opt-in.
-    [undefined, undefined, [IOREDIS]],
-    ['', '', [IOREDIS]],
-    [undefined, 'pg', [IOREDIS]],
-    [undefined, 'ioredis', []],
+    // Both are opt-in.
+    [undefined, undefined, []],
+    ['', '', []],
+    ['ioredis', 'pg', [IOREDIS]],
+    ['ioredis', 'ioredis', []],
     ['pg,ioredis', undefined, [PG, IOREDIS]],
     [' pg ', undefined, [PG]],
     ['pg, ioredis', 'ioredis', [PG]],

@@ -9,6 +9,7 @@ import {
   createSequelize,
   createSqsClient,
   transactionRunner,
+  NOT_TRACED,
 } from '@marketplace/common';
 import type { EventType, MessagingResources, PurchaseEvent } from '@marketplace/common';
 import { Client } from 'pg';
@@ -591,14 +592,14 @@ describe('the real flow', () => {
       expiresAt: new Date(Date.now() + 3600_000),
     };
     const card = { number: '4111111111111111', cvv: '123', holderName: 'Holder', expDate: '12/39' };
-    const { purchase } = await purchases.place(principal, {
+    const { purchase } = await purchases.place(NOT_TRACED, principal, {
       lines: [
         { productId: a.productId, quantity: 3 },
         { productId: b.productId, quantity: 1 },
       ],
       card,
     });
-    await purchases.cancel(principal, purchase.id);
+    await purchases.cancel(NOT_TRACED, principal, purchase.id);
     const today = purchase.createdAt.toISOString().slice(0, 10);
 
     const before = await reconcileDay(today);

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError, activeSpan, currentTraceCarrier } from '@marketplace/common';
+import { AppError, carrierOf } from '@marketplace/common';
 import type { EventType, PurchaseEvent } from '@marketplace/common';
 import type { Span } from '@opentelemetry/api';
 import type { TransactionRunner } from '../data/database';
@@ -84,12 +84,11 @@ export class PurchaseUseCases {
    * from the products as they are now, then write stock, purchase, items and the `order_placed`
    * outbox event in one statement (one round trip; see placeStatement). SNS is not waited for.
    *
-   * The sale is named on the span it runs in (the request's: `purchase.id`, and
-   * `purchase.replayed` for a replay); a span of its own per sale showed nothing the request's
-   * does not, and spans per sale are most of what tracing costs (README "Tracing").
+   * The sale is named on the span it runs in, the request's (`purchase.id`, and
+   * `purchase.replayed` for a replay), whose trace context the event carries to the relay, the
+   * queue and the ledger; a span of its own per sale showed nothing the request's does not.
    */
-  async place(principal: Principal, input: PlacePurchase): Promise<PurchaseOutcome> {
-    const span = activeSpan();
+  async place(span: Span, principal: Principal, input: PlacePurchase): Promise<PurchaseOutcome> {
     const outcome = await this.placeNamed(span, principal, input);
     span.setAttribute('purchase.id', outcome.purchase.id);
     if (!outcome.eventId) span.setAttribute('purchase.replayed', true);
@@ -103,10 +102,13 @@ export class PurchaseUseCases {
   ): Promise<PurchaseOutcome> {
     const lines = mergeLines(input.lines);
     const requestHash = fingerprint(lines, input.card);
-    if (input.idempotencyKey) {
-      const earlier = await this.replay(principal.userId, input.idempotencyKey, requestHash);
-      if (earlier) return { purchase: earlier };
-    }
+    // What an earlier request with the same Idempotency-Key placed, if any.
+    const earlier = async () =>
+      input.idempotencyKey
+        ? this.replay(principal.userId, input.idempotencyKey, requestHash)
+        : undefined;
+    const before = await earlier();
+    if (before) return { purchase: before };
     const items = await this.price(lines);
     const purchase = this.newPurchase(principal, input, items, requestHash);
     // Named before the write: a refused sale's span says which purchase it would have been.
@@ -114,18 +116,21 @@ export class PurchaseUseCases {
     const event = eventFor(purchase, 'order_placed', purchase.createdAt);
     let placed: boolean;
     try {
-      // The event carries the request's trace to the relay, the queue and the ledger.
-      placed = await this.purchases.place(purchase, event, currentTraceCarrier());
+      placed = await this.purchases.place(purchase, event, carrierOf(span));
     } catch (error) {
       // A concurrent request with the same key may have won the race (we then hit its
       // unique key): answer as it did.
-      if (input.idempotencyKey) {
-        const earlier = await this.replay(principal.userId, input.idempotencyKey, requestHash);
-        if (earlier) return { purchase: earlier };
-      }
+      const winner = await earlier();
+      if (winner) return { purchase: winner };
       throw error;
     }
-    if (!placed) throw new AppError('insufficient_stock', 'Not enough stock left for this order.');
+    if (!placed) {
+      // The stock may have gone to a concurrent request with the same key that committed
+      // first: answer as it did, not with a 409.
+      const winner = await earlier();
+      if (winner) return { purchase: winner };
+      throw new AppError('insufficient_stock', 'Not enough stock left for this order.');
+    }
     this.relay.nudge();
     return { purchase, eventId: event.event_id };
   }
@@ -141,9 +146,12 @@ export class PurchaseUseCases {
     return this.purchases.listForUser(principal.userId, page);
   }
 
-  /** `placed` -> `cancelled`: stock goes back and `order_cancelled` is published. */
-  async cancel(principal: Principal, id: string): Promise<PurchaseOutcome> {
-    activeSpan().setAttribute('purchase.id', id);
+  /**
+   * `placed` -> `cancelled`: stock goes back and `order_cancelled` is published, in the trace
+   * of `span` (the cancel request's), which it names.
+   */
+  async cancel(span: Span, principal: Principal, id: string): Promise<PurchaseOutcome> {
+    span.setAttribute('purchase.id', id);
     const outcome = await this.inTransaction(async (transaction) => {
       const purchase = await this.purchases.findById(id, transaction);
       if (!purchase) throw new AppError('purchase_not_found', `Purchase ${id} does not exist.`);
@@ -158,7 +166,7 @@ export class PurchaseUseCases {
       }
       const now = new Date();
       const event = eventFor(purchase, 'order_cancelled', now);
-      await this.outbox.add(event, currentTraceCarrier(), transaction);
+      await this.outbox.add(event, carrierOf(span), transaction);
       return {
         purchase: { ...purchase, status: 'cancelled' as const, cancelledAt: now },
         eventId: event.event_id,

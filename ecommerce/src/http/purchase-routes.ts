@@ -1,4 +1,4 @@
-import { createdHeaders, listHeaders, reply, route } from '@marketplace/common';
+import { createdHeaders, listHeaders, reply, route, traceLogFields } from '@marketplace/common';
 import type { RouteTable } from '@marketplace/common';
 import type { z } from 'zod';
 import type { Purchase } from '../data/purchase-repository';
@@ -69,9 +69,9 @@ export function purchaseRoutes(purchases: PurchaseUseCases, metrics: Metrics): R
           409: 'Not enough stock',
           422: 'Unknown products, or Idempotency-Key reused with another body',
         },
-        handler: async ({ headers, body, principal, req }) => {
+        handler: async ({ headers, body, principal, req, span }) => {
           const card = body.credit_card;
-          const { purchase, eventId } = await purchases.place(principal, {
+          const { purchase, eventId } = await purchases.place(span, principal, {
             lines: body.products.map((p) => ({ productId: p.product_id, quantity: p.quantity })),
             card: {
               number: card.card_number,
@@ -84,9 +84,15 @@ export function purchaseRoutes(purchases: PurchaseUseCases, metrics: Metrics): R
           if (eventId) {
             metrics.purchasesPlaced.inc();
             // Ties this request id to the event id the payment gateway logs when it books the sale.
-            req.log.info({ purchase_id: purchase.id, event_id: eventId }, 'purchase placed');
+            req.log.info(
+              { purchase_id: purchase.id, event_id: eventId, ...traceLogFields(span) },
+              'purchase placed',
+            );
           } else {
-            req.log.info({ purchase_id: purchase.id }, 'purchase replayed for its Idempotency-Key');
+            req.log.info(
+              { purchase_id: purchase.id, ...traceLogFields(span) },
+              'purchase replayed for its Idempotency-Key',
+            );
           }
           return reply(201, purchaseJson(purchase), { Location: `/purchase/${purchase.id}` });
         },
@@ -112,10 +118,13 @@ export function purchaseRoutes(purchases: PurchaseUseCases, metrics: Metrics): R
         request: { params: idParams },
         responses: { 200: { description: 'Cancelled', schema: purchaseResponse } },
         failures: { 403: 'Not the buyer', 404: 'Unknown purchase', 409: 'Already cancelled' },
-        handler: async ({ params, principal, req }) => {
-          const { purchase, eventId } = await purchases.cancel(principal, params.id);
+        handler: async ({ params, principal, req, span }) => {
+          const { purchase, eventId } = await purchases.cancel(span, principal, params.id);
           metrics.purchasesCancelled.inc();
-          req.log.info({ purchase_id: purchase.id, event_id: eventId }, 'purchase cancelled');
+          req.log.info(
+            { purchase_id: purchase.id, event_id: eventId, ...traceLogFields(span) },
+            'purchase cancelled',
+          );
           return reply(200, purchaseJson(purchase));
         },
       }),

@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, context } from '@opentelemetry/api';
-import type { Context } from '@opentelemetry/api';
+import { NOT_TRACED, traceLogFields } from '@marketplace/common';
 import type { Logger } from '@marketplace/common';
 import type { OutboxEvent, OutboxRepository } from '../data/outbox-repository';
 import type { Metrics } from '../metrics';
@@ -82,8 +82,9 @@ export class OutboxRelay {
       this.again = true;
       return;
     }
-    // A pass is nobody's request: nudged from a sale's span, it would otherwise put its SQL and
-    // SNS calls (for many sales' events) into that one sale's trace.
+    // A pass is nobody's request: nudged from a sale's span, it would otherwise put its SQL
+    // spans (when the SDK's instrumentations are on) for many sales' events into that one
+    // sale's trace.
     this.running = context
       .with(ROOT_CONTEXT, () => this.drain())
       .finally(() => {
@@ -123,19 +124,19 @@ export class OutboxRelay {
     const published = results.flatMap((result) => result.published);
     const failed = results.flatMap((result) => result.failed);
     const byId = new Map(events.map((event) => [event.id, event]));
-    const traces = new Map<string, Context>(
-      results.flatMap((result) => [...(result.traces ?? [])]),
-    );
-    // Each line in its event's publish span: it carries the sale's trace id.
-    const inTrace = (id: string, log: () => void) =>
-      context.with(traces.get(id) ?? context.active(), log);
+    const spans = new Map(results.flatMap((result) => [...(result.spans ?? [])]));
+    // Each line names its event's publish span: it carries the sale's trace id.
+    const traced = (id: string) => traceLogFields(spans.get(id) ?? NOT_TRACED);
     for (const id of published) {
       const payload = byId.get(id)?.payload;
-      inTrace(id, () =>
-        this.logger.info(
-          { event_id: id, event_type: payload?.event_type, purchase_id: payload?.purchase_id },
-          'event published',
-        ),
+      this.logger.info(
+        {
+          event_id: id,
+          event_type: payload?.event_type,
+          purchase_id: payload?.purchase_id,
+          ...traced(id),
+        },
+        'event published',
       );
     }
     await this.outbox.markPublished(published);
@@ -145,11 +146,15 @@ export class OutboxRelay {
       const delayMs = this.backoff(attempts);
       await this.outbox.markFailed(failure.id, failure.error, delayMs);
       this.metrics.publishFailures.inc();
-      inTrace(failure.id, () =>
-        this.logger.warn(
-          { event_id: failure.id, attempts, retry_in_ms: delayMs, error: failure.error },
-          'event not published; will retry',
-        ),
+      this.logger.warn(
+        {
+          event_id: failure.id,
+          attempts,
+          retry_in_ms: delayMs,
+          error: failure.error,
+          ...traced(failure.id),
+        },
+        'event not published; will retry',
       );
     }
     return failed.length > 0 ? 0 : events.length;

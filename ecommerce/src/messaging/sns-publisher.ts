@@ -4,12 +4,12 @@ import {
   PublishBatchCommand,
 } from '@aws-sdk/client-sns';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
-import type { Context, Span } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import {
   TOPIC_NAME,
+  carrierOf,
   contextFromCarrier,
-  currentTraceCarrier,
   recordFailure,
   tracer,
 } from '@marketplace/common';
@@ -18,8 +18,8 @@ import type { PurchaseEvent, TraceCarrier } from '@marketplace/common';
 export interface PublishResult {
   published: string[];
   failed: { id: string; error: string }[];
-  /** Each event's publish span, for the lines logged about it (absent when tracing is off). */
-  traces?: Map<string, Context>;
+  /** Each event's publish span, for the lines logged about it. */
+  spans?: Map<string, Span>;
 }
 
 /** SNS accepts at most 10 entries per PublishBatch. */
@@ -58,7 +58,7 @@ function publishSpan(event: OutgoingEvent, topicArn: string): Span {
 }
 
 function traceAttributes(span: Span) {
-  const carrier = currentTraceCarrier(trace.setSpan(ROOT_CONTEXT, span)) ?? {};
+  const carrier = carrierOf(span) ?? {};
   return Object.fromEntries(
     Object.entries(carrier).map(([name, value]) => [
       name,
@@ -132,9 +132,7 @@ export class SnsPublisher {
       if (error !== undefined) recordFailure(span, new Error(error));
       span.end();
     });
-    result.traces = new Map(
-      spans.map((span, i) => [events[i]!.id, trace.setSpan(ROOT_CONTEXT, span)]),
-    );
+    result.spans = new Map(spans.map((span, i) => [events[i]!.id, span]));
     return result;
   }
 

@@ -1,4 +1,5 @@
-import { AppError, inSpan, tracer } from '@marketplace/common';
+import { AppError, NOT_TRACED, inSpan, tracer } from '@marketplace/common';
+import type { Span } from '@opentelemetry/api';
 import type { Principal, PurchaseEvent, TransactionRunner } from '@marketplace/common';
 import type {
   BookedEntry,
@@ -43,20 +44,24 @@ export class LedgerUseCases {
 
   /**
    * Books a batch of events in one transaction, with the sellers' daily totals. Returns how many ledger lines were new and
-   * how many were already there (a redelivery or a duplicate publish).
+   * how many were already there (a redelivery or a duplicate publish). Traced as a
+   * `ledger insert` span, a child of `span` (the message's or the batch's).
    */
-  async book(events: PurchaseEvent[]): Promise<{ booked: number; duplicates: number }> {
+  async book(
+    events: PurchaseEvent[],
+    span: Span = NOT_TRACED,
+  ): Promise<{ booked: number; duplicates: number }> {
     const entries = events.flatMap(entriesOf);
     const attributes = {
       'ledger.entries': entries.length,
       // One event (the drain's usual case at low load): its purchase names the span.
       ...(events.length === 1 ? { 'purchase.id': events[0]!.purchase_id } : {}),
     };
-    return inSpan(tracing, 'ledger insert', { attributes }, async (span) => {
+    return inSpan(tracing, 'ledger insert', { attributes }, span, async (insert) => {
       const booked = await this.inTransaction((transaction) =>
         this.ledger.book(entries, transaction),
       );
-      span.setAttributes({
+      insert.setAttributes({
         'ledger.entries_booked': booked,
         'ledger.duplicates': entries.length - booked,
       });

@@ -1,4 +1,4 @@
-import { parseInput, principalOf } from '@marketplace/common';
+import { parseInput, principalOf, requestLogFields } from '@marketplace/common';
 import type { RequestHandler } from 'express';
 import type { BookedEntry } from '../data/ledger-repository';
 import type { LedgerUseCases } from '../domain/ledger-use-cases';
@@ -74,7 +74,10 @@ export function revenueStream(
     };
     const catchUp = (after: number) =>
       ledger.missed(sellerId, after).then(send, (error: unknown) => {
-        req.log.warn({ err: error }, 'live revenue stream: catching up failed, closing');
+        req.log.warn(
+          { err: error, ...requestLogFields(req) },
+          'live revenue stream: catching up failed, closing',
+        );
         close();
       });
 

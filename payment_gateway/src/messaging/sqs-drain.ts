@@ -4,14 +4,16 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
-import { ROOT_CONTEXT, SpanKind, context, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 import {
+  NOT_TRACED,
   contextFromCarrier,
   isDataException,
   isTransactionRollback,
   recordFailure,
   sqlState,
+  traceLogFields,
   tracer,
 } from '@marketplace/common';
 import type { Logger, PurchaseEvent, TraceCarrier } from '@marketplace/common';
@@ -321,8 +323,9 @@ export class SqsDrain {
     const booking = bookingSpan(spans);
     let outcome;
     try {
-      outcome = await context.with(trace.setSpan(ROOT_CONTEXT, booking.span), () =>
-        this.ledger.book(items.map((v) => v.event)),
+      outcome = await this.ledger.book(
+        items.map((v) => v.event),
+        booking.span,
       );
     } catch (error) {
       for (const span of spans) recordFailure(span, error);
@@ -339,17 +342,16 @@ export class SqsDrain {
     this.metrics.duplicatesSkipped.inc(duplicates);
     this.metrics.messagesBooked.inc(items.length);
     items.forEach(({ message, event }, i) => {
-      // In the message's span: the line carries the sale's trace id.
-      context.with(trace.setSpan(ROOT_CONTEXT, spans[i]!), () =>
-        this.logger.info(
-          {
-            event_id: event.event_id,
-            event_type: event.event_type,
-            purchase_id: event.purchase_id,
-            message_id: message.MessageId,
-          },
-          'event booked',
-        ),
+      // Named by the message's span: the line carries the sale's trace id.
+      this.logger.info(
+        {
+          event_id: event.event_id,
+          event_type: event.event_type,
+          purchase_id: event.purchase_id,
+          message_id: message.MessageId,
+          ...traceLogFields(spans[i]!),
+        },
+        'event booked',
       );
     });
   }
@@ -359,12 +361,16 @@ export class SqsDrain {
     result.invalid += 1;
     this.metrics.invalidMessages.inc();
     const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
-    // In the trace of whoever sent it, when it says (the line then names that trace).
-    context.with(contextFromCarrier(traceCarrierOf(message)), () =>
-      this.logger.warn(
-        { message_id: message.MessageId, receive_count: receiveCount, reason },
-        'invalid message left for the dead-letter queue',
-      ),
+    // Named by the span of whoever sent it, when it says (the line then names that trace).
+    const sender = trace.getSpan(contextFromCarrier(traceCarrierOf(message))) ?? NOT_TRACED;
+    this.logger.warn(
+      {
+        message_id: message.MessageId,
+        receive_count: receiveCount,
+        reason,
+        ...traceLogFields(sender),
+      },
+      'invalid message left for the dead-letter queue',
     );
     try {
       await this.sqs.send(

@@ -90,7 +90,8 @@ function withRequestLogFields(req: express.Request, _res: express.Response, fiel
  * One JSON log line per request, carrying a request id: the caller's X-Request-Id when it
  * looks sane, else a new UUID; echoed in the response; and, when traced, the request's
  * `trace_id` and `span_id`. A request that ended in an unexpected error (`res.err`, set by
- * problemHandler) logs that error with its stack on this line, the only one it gets. Health and metrics probes are quiet unless such an error happens.
+ * problemHandler) logs that error with its stack on this line, the only one it gets. Health
+ * and metrics probes are quiet unless such an error happens.
  */
 export function requestLogging(logger: Logger): RequestHandler {
   return pinoHttp({

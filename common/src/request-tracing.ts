@@ -42,8 +42,9 @@ export function requestLogFields(req: Request): TraceLogFields | undefined {
  * (a malformed one is ignored: a new trace), named by method and route (`POST /purchase`)
  * with the stable HTTP attributes. It rides on the request (`requestSpan`): handlers name the
  * request's outcome on it and pass it to whatever they start, and the lines logged about the
- * request carry its ids (requestLogFields). It is also the active span for the rest of the request, which only the SDK's
- * instrumentations read (SQL spans; free when they are off). Probes are not traced.
+ * request carry its ids (requestLogFields). It is also the active span for the rest of the
+ * request, which only the SDK's instrumentations read (SQL spans; free when they are off).
+ * Probes are not traced.
  *
  * Why not @opentelemetry/instrumentation-http: measured with `make bench` (tracing step) it
  * took ~18 % of purchase throughput on its own — it wraps every listener of every request

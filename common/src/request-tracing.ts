@@ -33,8 +33,7 @@ export function requestSpan(req: Request): Span {
  * request log line has them, handlers spread them into theirs (`req.log.info({ ...fields })`).
  */
 export function requestLogFields(req: Request): TraceLogFields | undefined {
-  const span = (req as TracedRequest)[SPAN];
-  return span && traceLogFields(span);
+  return traceLogFields(requestSpan(req));
 }
 
 /**

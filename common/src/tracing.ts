@@ -60,6 +60,8 @@ export interface TraceLogFields {
 
 /** `trace_id` and `span_id` of the span a log line is written in, to spread into the line. */
 export function traceLogFields(span: Span): TraceLogFields | undefined {
+  // Asked first: untraced (the default) the span is NOT_TRACED, whose ids need no checking.
+  if (!tracingEnabled()) return undefined;
   const ids = span.spanContext();
   if (!trace.isSpanContextValid(ids)) return undefined;
   return { trace_id: ids.traceId, span_id: ids.spanId };

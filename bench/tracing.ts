@@ -33,8 +33,10 @@ import type { BenchContext, BenchStep, StepResult } from './types';
  * http/protobuf to a sink in this process), and one with the opt-in SQL statement spans too
  * (`OTEL_NODE_ENABLED_INSTRUMENTATIONS=pg,ioredis`), in turn, CYCLES times; each stack is fresh
  * (tracing is decided at start) and warmed up before its round. This machine's speed drifts by
- * 10-20 % within minutes, so each traced round is compared with the untraced round of its own
- * cycle (seconds before it) and the overhead is the median of those ratios.
+ * 10-20 % within minutes, so each traced round is compared with the untraced rounds either side
+ * of it (the geometric mean of its own cycle's and the next one's; a last untraced round closes
+ * the run): a drift that is steady over the minute they span cancels. The overhead is the
+ * median of those ratios.
  * Then tracing's CPU per purchase, measured side by side (tracing-paired.ts): the precise figure
  * (a round's throughput moves more with the machine than tracing moves it).
  * Fails when the sink got no spans from a traced service (or SQL spans where they are off, or
@@ -44,10 +46,19 @@ import type { BenchContext, BenchStep, StepResult } from './types';
 /** `on`: tracing as shipped; `sql`: with the pg instrumentation's statement spans too. */
 const CYCLE = ['off', 'on', 'sql'] as const satisfies readonly TracingMode[];
 const CYCLES = Number(process.env.BENCH_TRACING_CYCLES ?? 5);
-const MODES = Array.from({ length: CYCLES }, () => CYCLE).flat();
+/**
+ * The cycles, then an untraced round after the last one (each traced round has one either
+ * side). None with BENCH_TRACING_CYCLES=0: only the side-by-side comparisons run.
+ */
+const MODES: Mode[] =
+  CYCLES > 0 ? [...Array.from({ length: CYCLES }, () => CYCLE).flat(), 'off'] : [];
 type Mode = (typeof CYCLE)[number];
 
-const WARM_UP_SECONDS = 2;
+/**
+ * Load before each counted round, not counted: the services' code (the SDK's too) is compiled
+ * and optimized as it runs, and a service runs for days, not seconds.
+ */
+const WARM_UP_SECONDS = Number(process.env.BENCH_TRACING_WARM_UP ?? 5);
 
 /** What the sink received, by service (as named by the resource's `service.name`). */
 interface Received {
@@ -248,6 +259,7 @@ async function measure(
   scenario: Scenario,
   sink: Awaited<ReturnType<typeof startSink>>,
 ): Promise<StepResult> {
+  if (MODES.length === 0) return { figures: {}, rows: [] };
   const purchasesSoFar = () => count(scenario.ecommerce, 'SELECT count(*) AS n FROM purchases');
   const start = (mode: Mode) =>
     startStack(scenario, {
@@ -361,14 +373,18 @@ async function measure(
   const off = summary('off');
   const on = summary('on');
   const sql = summary('sql');
-  // Each traced round against the untraced round of its own cycle (CYCLE.indexOf(mode) before it).
+  // Each traced round against the untraced rounds either side of it: its own cycle's
+  // (CYCLE.indexOf(mode) rounds before it) and the next cycle's (or the closing one).
   const overhead = (mode: Mode) =>
     pct(
       1 -
         median(
-          rounds.flatMap((r, i) =>
-            r.mode === mode ? [r.perSecond / rounds[i - CYCLE.indexOf(mode)]!.perSecond] : [],
-          ),
+          rounds.flatMap((r, i) => {
+            if (r.mode !== mode) return [];
+            const before = rounds[i - CYCLE.indexOf(mode)]!.perSecond;
+            const after = rounds[i - CYCLE.indexOf(mode) + CYCLE.length]!.perSecond;
+            return [r.perSecond / Math.sqrt(before * after)];
+          }),
         ),
     );
   const spansPerPurchase = (traced: typeof on) =>
@@ -388,7 +404,7 @@ async function measure(
         `p99 ${off.p99} / ${on.p99} / ${sql.p99} ms`,
     ],
     [
-      'tracing overhead as shipped (median of the cycles, each on round / its off round)',
+      'tracing overhead as shipped (median of each on round / the off rounds either side of it)',
       `${overhead('on')} % of throughput`,
     ],
     ['tracing overhead with the SQL spans (opt-in)', `${overhead('sql')} % of throughput`],

@@ -1,4 +1,5 @@
-import { instrumentations, tracesExporter } from '../../common/src/telemetry';
+import { tracesExporter } from '../../common/src/telemetry';
+import { instrumentations } from '../../common/src/telemetry-sdk';
 
 /**
  * Which exporter common/src/telemetry.ts starts the SDK with (a unit of common, tested here

@@ -375,18 +375,19 @@ async function measure(
   const sql = summary('sql');
   // Each traced round against the untraced rounds either side of it: its own cycle's
   // (CYCLE.indexOf(mode) rounds before it) and the next cycle's (or the closing one).
-  const overhead = (mode: Mode) =>
-    pct(
-      1 -
-        median(
-          rounds.flatMap((r, i) => {
-            if (r.mode !== mode) return [];
-            const before = rounds[i - CYCLE.indexOf(mode)]!.perSecond;
-            const after = rounds[i - CYCLE.indexOf(mode) + CYCLE.length]!.perSecond;
-            return [r.perSecond / Math.sqrt(before * after)];
-          }),
-        ),
-    );
+  const ratios = (mode: Mode) =>
+    rounds.flatMap((r, i) => {
+      if (r.mode !== mode) return [];
+      const before = rounds[i - CYCLE.indexOf(mode)]!.perSecond;
+      const after = rounds[i - CYCLE.indexOf(mode) + CYCLE.length]!.perSecond;
+      return [r.perSecond / Math.sqrt(before * after)];
+    });
+  const overhead = (mode: Mode) => pct(1 - median(ratios(mode)));
+  // Each cycle's own figure next to the median: how far one run can be trusted.
+  const overheadRow = (mode: Mode) =>
+    `${overhead(mode)} % of throughput (cycles ${ratios(mode)
+      .map((ratio) => pct(1 - ratio))
+      .join(', ')})`;
   const spansPerPurchase = (traced: typeof on) =>
     (traced.spansShop + traced.spansGateway) / traced.purchases;
 
@@ -405,9 +406,9 @@ async function measure(
     ],
     [
       'tracing overhead as shipped (median of each on round / the off rounds either side of it)',
-      `${overhead('on')} % of throughput`,
+      overheadRow('on'),
     ],
-    ['tracing overhead with the SQL spans (opt-in)', `${overhead('sql')} % of throughput`],
+    ['tracing overhead with the SQL spans (opt-in)', overheadRow('sql')],
     [
       'services CPU per purchase, off / on / with SQL spans',
       `${off.cpu.toFixed(2)} / ${on.cpu.toFixed(2)} / ${sql.cpu.toFixed(2)} ms ` +

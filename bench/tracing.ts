@@ -382,10 +382,11 @@ async function measure(
       const after = rounds[i - CYCLE.indexOf(mode) + CYCLE.length]!.perSecond;
       return [r.perSecond / Math.sqrt(before * after)];
     });
-  const overhead = (mode: Mode) => pct(1 - median(ratios(mode)));
+  const overhead = { on: ratios('on'), sql: ratios('sql') };
+  const overheadPct = (mode: keyof typeof overhead) => pct(1 - median(overhead[mode]));
   // Each cycle's own figure next to the median: how far one run can be trusted.
-  const overheadRow = (mode: Mode) =>
-    `${overhead(mode)} % of throughput (cycles ${ratios(mode)
+  const overheadRow = (mode: keyof typeof overhead) =>
+    `${overheadPct(mode)} % of throughput (cycles ${overhead[mode]
       .map((ratio) => pct(1 - ratio))
       .join(', ')})`;
   const spansPerPurchase = (traced: typeof on) =>
@@ -442,9 +443,9 @@ async function measure(
     figures: {
       tracing_off_per_s: round1(off.rate),
       tracing_on_per_s: round1(on.rate),
-      tracing_overhead_pct: overhead('on'),
+      tracing_overhead_pct: overheadPct('on'),
       tracing_sql_per_s: round1(sql.rate),
-      tracing_sql_overhead_pct: overhead('sql'),
+      tracing_sql_overhead_pct: overheadPct('sql'),
       tracing_p99_off_ms: round1(off.p99),
       tracing_p99_on_ms: round1(on.p99),
       tracing_cpu_ms_per_purchase_off: round2(off.cpu),

@@ -37,7 +37,10 @@ export function instrumentations(env: NodeJS.ProcessEnv): Instrumentation[] {
   );
 }
 
-/** Starts the SDK (the environment names the exporter); returns its shutdown (exports what it holds). */
+/**
+ * Starts the SDK (the environment names the exporter); returns its shutdown, which exports what
+ * it still holds.
+ */
 export function startSdk(serviceName: string, env: NodeJS.ProcessEnv): () => Promise<void> {
   const loaded = instrumentations(env);
   const sdk = new NodeSDK({

@@ -10,6 +10,29 @@ import { z } from 'zod';
 /** OTEL_TRACES_EXPORTER values the services accept: `none` (the default) or where spans go. */
 export const TRACES_EXPORTERS = ['none', 'console', 'otlp'] as const;
 
+/**
+ * OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL values: OTLP over HTTP, protobuf (the default) or JSON.
+ * gRPC is not bundled: its exporter brings @grpc/grpc-js, and every OTLP receiver we point at
+ * (Jaeger, the OpenTelemetry Collector) also takes OTLP over HTTP on port 4318.
+ */
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
+/**
+ * OTEL_PROPAGATORS values: the W3C headers, which the outbox stores and the messages carry
+ * (default: both).
+ */
+export const PROPAGATORS = ['tracecontext', 'baggage'] as const;
+export type PropagatorName = (typeof PROPAGATORS)[number];
+
+/** A variable's comma-separated list of names (blank entries dropped). */
+export function namesIn(list: string | undefined): string[] {
+  return (list ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+}
+
 /** OTEL_TRACES_SAMPLER values the SDK knows (its default: `parentbased_always_on`). */
 export const TRACES_SAMPLERS = [
   'always_on',
@@ -33,19 +56,22 @@ export type InstrumentationName = (typeof INSTRUMENTATIONS)[number];
  */
 export const DEFAULT_INSTRUMENTATIONS: readonly InstrumentationName[] = [];
 
-const instrumentationList = z
-  .string()
-  .refine(
-    (list) =>
-      list
-        .split(',')
-        .map((name) => name.trim())
-        .every((name) => (INSTRUMENTATIONS as readonly string[]).includes(name)),
-    `must be a comma-separated list of ${INSTRUMENTATIONS.join(', ')}`,
-  )
-  .optional();
+/** A comma-separated list of some of `names`. */
+const listOf = (names: readonly string[]) =>
+  z
+    .string()
+    .refine(
+      (list) => namesIn(list).every((name) => names.includes(name)),
+      `must be a comma-separated list of ${names.join(', ')}`,
+    )
+    .optional();
 
 const oneOf = (values: readonly string[]) => `must be one of ${values.join(', ')}`;
+const otlpProtocol = z
+  .enum(OTLP_PROTOCOLS, {
+    error: `${oneOf(OTLP_PROTOCOLS)} (gRPC is not bundled: OTLP receivers take HTTP on port 4318)`,
+  })
+  .optional();
 
 /** The OTEL_* fields of both services' environment schemas (all optional). */
 export function telemetryEnvFields() {
@@ -63,8 +89,11 @@ export function telemetryEnvFields() {
       .min(1, 'must not be blank')
       .max(100, 'must be at most 100 characters')
       .optional(),
-    OTEL_NODE_ENABLED_INSTRUMENTATIONS: instrumentationList,
-    OTEL_NODE_DISABLED_INSTRUMENTATIONS: instrumentationList,
+    OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
+    OTEL_PROPAGATORS: listOf(PROPAGATORS),
+    OTEL_NODE_ENABLED_INSTRUMENTATIONS: listOf(INSTRUMENTATIONS),
+    OTEL_NODE_DISABLED_INSTRUMENTATIONS: listOf(INSTRUMENTATIONS),
     OTEL_TRACES_SAMPLER: z.enum(TRACES_SAMPLERS, { error: oneOf(TRACES_SAMPLERS) }).optional(),
     OTEL_TRACES_SAMPLER_ARG: z.coerce
       .number({ error: 'must be a number from 0 to 1' })

@@ -9,8 +9,7 @@
  * Our defaults differ from the SDK's in one way: with nothing set, tracing is OFF (the SDK
  * would export OTLP to localhost:4318 and log a failure every few seconds). It is on when
  * OTEL_TRACES_EXPORTER says so (`console`, `otlp`) or when an OTLP endpoint is given.
- * Metrics stay with Prometheus (/metrics) and logs with pino: the SDK's are off unless their
- * own OTEL_* variables ask for them.
+ * Only traces: metrics stay with Prometheus (/metrics) and logs with pino.
  */
 import { TRACES_EXPORTERS } from './telemetry-env';
 import { setTracingEnabled } from './tracing-switch';
@@ -53,13 +52,10 @@ export function startTelemetry(serviceName: string, env = process.env): Telemetr
   }
   if (exporter === 'none') return OFF;
 
-  env.OTEL_TRACES_EXPORTER = exporter;
-  env.OTEL_METRICS_EXPORTER ??= 'none';
-  env.OTEL_LOGS_EXPORTER ??= 'none';
   // Loaded here, not imported above: only a service that traces pays for the SDK's modules.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startSdk } = require('./telemetry-sdk') as typeof TelemetrySdk;
-  const shutdown = startSdk(serviceName, env);
+  const shutdown = startSdk(serviceName, exporter === 'console' ? 'console' : 'otlp', env);
   setTracingEnabled(true);
   return { shutdown };
 }

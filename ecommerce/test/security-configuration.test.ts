@@ -174,6 +174,9 @@ describe('OTEL_* (read by the OpenTelemetry SDK, validated with the rest)', () =
           OTEL_SERVICE_NAME: 'ecommerce',
           OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
           OTEL_TRACES_SAMPLER_ARG: '0.1',
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+          OTEL_PROPAGATORS: 'tracecontext, baggage',
           OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'pg, ioredis',
           OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'ioredis',
         }),
@@ -205,6 +208,26 @@ describe('OTEL_* (read by the OpenTelemetry SDK, validated with the rest)', () =
       ]);
     },
   );
+
+  test('when the OTLP protocol is gRPC, then a ConfigError names the HTTP ones', () => {
+    expect(
+      problemsOf({
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'json',
+      }),
+    ).toEqual(
+      ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'].map(
+        (variable) =>
+          `${variable}: must be one of http/protobuf, http/json (gRPC is not bundled: OTLP receivers take HTTP on port 4318)`,
+      ),
+    );
+  });
+
+  test('when OTEL_PROPAGATORS names other than the W3C ones, then a ConfigError lists them', () => {
+    expect(problemsOf({ OTEL_PROPAGATORS: 'tracecontext,b3' })).toEqual([
+      'OTEL_PROPAGATORS: must be a comma-separated list of tracecontext, baggage',
+    ]);
+  });
 
   test('when the sampler or its ratio is out of range, then a ConfigError names each', () => {
     expect(problemsOf({ OTEL_TRACES_SAMPLER: 'ratio', OTEL_TRACES_SAMPLER_ARG: '10' })).toEqual([

@@ -1,5 +1,5 @@
 import { tracesExporter } from '../../common/src/telemetry';
-import { instrumentations } from '../../common/src/telemetry-sdk';
+import { instrumentations, otlpProtocol, propagator } from '../../common/src/telemetry-sdk';
 
 /**
  * Which exporter common/src/telemetry.ts starts the SDK with (a unit of common, tested here
@@ -66,4 +66,40 @@ describe('instrumentations', () => {
       expect(built.map((instrumentation) => instrumentation.instrumentationName)).toEqual(loaded);
     },
   );
+});
+
+describe('otlpProtocol', () => {
+  test.each<[string, string, Record<string, string>]>([
+    ['nothing is set', 'http/protobuf', {}],
+    ['JSON is named', 'http/json', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }],
+    [
+      'the traces-only variable names another than the general one',
+      'http/protobuf',
+      {
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: ' http/protobuf ',
+      },
+    ],
+    [
+      'the traces-only variable is blank',
+      'http/json',
+      {
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: '',
+      },
+    ],
+  ])('when %s, then spans are sent as %s', (_, expected, env) => {
+    expect(otlpProtocol(env)).toBe(expected);
+  });
+});
+
+describe('propagator', () => {
+  test.each<[string | undefined, string[]]>([
+    [undefined, ['traceparent', 'tracestate', 'baggage']],
+    ['', ['traceparent', 'tracestate', 'baggage']],
+    ['tracecontext', ['traceparent', 'tracestate']],
+    [' baggage , tracecontext ', ['traceparent', 'tracestate', 'baggage']],
+  ])('when OTEL_PROPAGATORS=%j, then the headers read and written are %j', (named, fields) => {
+    expect(propagator({ OTEL_PROPAGATORS: named }).fields()).toEqual(fields);
+  });
 });

@@ -29,14 +29,16 @@ import type { BenchContext, BenchStep, StepResult } from './types';
 /**
  * Step 8 of `make bench`: what OpenTelemetry tracing costs the sale path. The purchase step's
  * spread round (POST /purchase over 200 products, 50 connections, the gateway draining behind)
- * against a stack started with tracing off, one started with it on as shipped (OTLP
- * http/protobuf to a sink in this process), and one with the opt-in SQL statement spans too
- * (`OTEL_NODE_ENABLED_INSTRUMENTATIONS=pg,ioredis`), in turn, CYCLES times; each stack is fresh
- * (tracing is decided at start) and warmed up before its round. This machine's speed drifts by
- * 10-20 % within minutes, so each traced round is compared with the untraced rounds either side
- * of it (the geometric mean of its own cycle's and the next one's; a last untraced round closes
- * the run): a drift that is steady over the minute they span cancels. The overhead is the
- * median of those ratios.
+ * against three whole stacks (databases, emulator, Redis each), started once and warmed up:
+ * one with tracing off, one with it on as shipped (OTLP http/protobuf to a sink in this
+ * process), and one with the opt-in SQL statement spans too
+ * (`OTEL_NODE_ENABLED_INSTRUMENTATIONS=pg,ioredis`). The load goes to each in turn, CYCLES
+ * times; the two others idle meanwhile. Long-lived processes, as in production: a stack
+ * started fresh for each round measured its young process (code not yet optimized) as much as
+ * tracing. This machine's speed drifts by 10-20 % within minutes, so each traced round is
+ * compared with the untraced rounds either side of it (the geometric mean of its own cycle's
+ * and the next one's; a last untraced round closes the run): a drift that is steady over the
+ * minute they span cancels. The overhead is the median of those ratios.
  * Then tracing's CPU per purchase, measured side by side (tracing-paired.ts): the precise figure
  * (a round's throughput moves more with the machine than tracing moves it).
  * Fails when the sink got no spans from a traced service (or SQL spans where they are off, or
@@ -45,7 +47,7 @@ import type { BenchContext, BenchStep, StepResult } from './types';
 
 /** `on`: tracing as shipped; `sql`: with the pg instrumentation's statement spans too. */
 const CYCLE = ['off', 'on', 'sql'] as const satisfies readonly TracingMode[];
-const CYCLES = Number(process.env.BENCH_TRACING_CYCLES ?? 5);
+const CYCLES = Number(process.env.BENCH_TRACING_CYCLES ?? 7);
 /**
  * The cycles, then an untraced round after the last one (each traced round has one either
  * side). None with BENCH_TRACING_CYCLES=0: only the side-by-side comparisons run.
@@ -55,10 +57,10 @@ const MODES: Mode[] =
 type Mode = (typeof CYCLE)[number];
 
 /**
- * Load before each counted round, not counted: the services' code (the SDK's too) is compiled
- * and optimized as it runs, and a service runs for days, not seconds.
+ * Load before the first counted round, on each stack, not counted: the services' code (the
+ * SDK's too) is compiled and optimized as it runs, and a service runs for days, not seconds.
  */
-const WARM_UP_SECONDS = Number(process.env.BENCH_TRACING_WARM_UP ?? 5);
+const WARM_UP_SECONDS = Number(process.env.BENCH_TRACING_WARM_UP ?? 15);
 
 /** What the sink received, by service (as named by the resource's `service.name`). */
 interface Received {
@@ -204,7 +206,7 @@ interface Measured {
   round: Round;
   perSecond: number;
   cores: Record<string, number>;
-  /** What the sink got while this stack ran, its shutdown flush included. */
+  /** What the sink got during the round, until its last batch (the batch delay) was sent. */
   received: Received;
   purchases: number;
   rss: { shop: number; gateway: number };
@@ -213,16 +215,8 @@ interface Measured {
 export const benchTracing: BenchStep = async (context: BenchContext): Promise<StepResult> => {
   const sink = await startSink();
   const port = Number(new URL(context.postgresUrl).port || 5432);
-  const scenario = await Scenario.open('bench_tracing', new PostgresCluster('(shared)', port));
   try {
-    let saturated: StepResult;
-    try {
-      saturated = await measure(context, scenario, sink);
-    } finally {
-      await scenario.close();
-      await dropDatabase(scenario.ecommerceDbUrl);
-      await dropDatabase(scenario.paymentsDbUrl);
-    }
+    const saturated = await measure(context, port, sink);
     return withPaired(saturated, await pairedCpu(context, sink.url, port));
   } finally {
     await sink.close();
@@ -256,50 +250,84 @@ function withPaired(result: StepResult, pairs: PairedResult[]): StepResult {
 
 async function measure(
   context: BenchContext,
-  scenario: Scenario,
+  postgresPort: number,
   sink: Awaited<ReturnType<typeof startSink>>,
 ): Promise<StepResult> {
   if (MODES.length === 0) return { figures: {}, rows: [] };
-  const purchasesSoFar = () => count(scenario.ecommerce, 'SELECT count(*) AS n FROM purchases');
-  const start = (mode: Mode) =>
-    startStack(scenario, {
-      shop: tracingEnv(mode, sink.url, 'shop'),
-      gateway: tracingEnv(mode, sink.url, 'gateway'),
-    });
+  // One whole stack per mode (databases, emulator, Redis each), started once and kept warm.
+  const scenarios = new Map<Mode, Scenario>();
+  const stacks = new Map<Mode, Awaited<ReturnType<typeof startStack>>>();
+  try {
+    for (const mode of CYCLE) {
+      const scenario = await Scenario.open(
+        `bench_tracing_${mode}`,
+        new PostgresCluster('(shared)', postgresPort),
+      );
+      scenarios.set(mode, scenario);
+      stacks.set(
+        mode,
+        await startStack(scenario, {
+          shop: tracingEnv(mode, sink.url, 'shop'),
+          gateway: tracingEnv(mode, sink.url, 'gateway'),
+        }),
+      );
+    }
+    return await measureWarm(context, scenarios, stacks, sink);
+  } finally {
+    await Promise.all(
+      [...stacks.values()].flatMap((stack) => [
+        stopService(stack.shop),
+        stopService(stack.gateway),
+      ]),
+    );
+    for (const scenario of scenarios.values()) {
+      await scenario.close();
+      await dropDatabase(scenario.ecommerceDbUrl);
+      await dropDatabase(scenario.paymentsDbUrl);
+    }
+  }
+}
 
-  // The catalogue and the buyers (their RS256 tokens outlive the restarts: the key pair is on
-  // disk) are made with the first round's stack, before anything is counted.
-  let stack = await start(MODES[0]!);
-  let before = sink.snapshot();
-  let purchasesBefore = await purchasesSoFar();
-  const {
-    products: { spread: products },
-    buyers,
-  } = await catalogueAndBuyers(scenario, stack.shop.url);
+async function measureWarm(
+  context: BenchContext,
+  scenarios: Map<Mode, Scenario>,
+  stacks: Map<Mode, Awaited<ReturnType<typeof startStack>>>,
+  sink: Awaited<ReturnType<typeof startSink>>,
+): Promise<StepResult> {
+  const purchasesSoFar = (mode: Mode) =>
+    count(scenarios.get(mode)!.ecommerce, 'SELECT count(*) AS n FROM purchases');
+  // A traced stack's last spans reach the sink a batch delay after its gateway booked them.
+  const exported = () => new Promise((resolve) => setTimeout(resolve, 1000));
+  const prepared = new Map<Mode, Awaited<ReturnType<typeof catalogueAndBuyers>>>();
+  for (const mode of CYCLE) {
+    const scenario = scenarios.get(mode)!;
+    const { shop } = stacks.get(mode)!;
+    prepared.set(mode, await catalogueAndBuyers(scenario, shop.url));
+    context.log(`tracing ${mode}: warm-up, ${WARM_UP_SECONDS} s, not counted`);
+    const { products, buyers } = prepared.get(mode)!;
+    await spreadRound(shop.url, buyers, products.spread, WARM_UP_SECONDS);
+    await settle(scenario);
+  }
+  await exported();
 
   const rounds: Measured[] = [];
   for (const [i, mode] of MODES.entries()) {
-    if (i > 0) {
-      before = sink.snapshot();
-      purchasesBefore = await purchasesSoFar();
-      stack = await start(mode);
-    }
-    const { shop, gateway } = stack;
-    context.log(`tracing ${mode} (round ${i + 1} of ${MODES.length}): warm-up, not counted`);
-    await spreadRound(shop.url, buyers, products, WARM_UP_SECONDS);
-    await settle(scenario);
+    const scenario = scenarios.get(mode)!;
+    const { shop, gateway } = stacks.get(mode)!;
+    const { products, buyers } = prepared.get(mode)!;
+    const before = sink.snapshot();
+    const purchasesBefore = await purchasesSoFar(mode);
     context.log(`tracing ${mode}: POST /purchase spread over ${SPREAD_PRODUCTS} products`);
     const { result, cores } = await cpuDuring(
       { ecommerce: shop.child.pid!, payment_gateway: gateway.child.pid! },
-      () => spreadRound(shop.url, buyers, products),
+      () => spreadRound(shop.url, buyers, products.spread),
     );
-    // The gateway books the round's sales (its drain and ledger spans) before the stop.
+    // The gateway books the round's sales (its drain and ledger spans) before the count.
     await settle(scenario);
+    await exported();
     const rss = { shop: peakRssMb(shop.child.pid!), gateway: peakRssMb(gateway.child.pid!) };
-    // A graceful stop: the SDK exports what it still holds before the process ends.
-    await Promise.all([stopService(shop), stopService(gateway)]);
     const received = minus(sink.snapshot(), before);
-    const purchases = (await purchasesSoFar()) - purchasesBefore;
+    const purchases = (await purchasesSoFar(mode)) - purchasesBefore;
     rounds.push({
       mode,
       round: result,

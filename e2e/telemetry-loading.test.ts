@@ -36,7 +36,8 @@ interface Loaded {
   logsSdk: boolean;
 }
 
-async function modulesLoaded(env: Record<string, string>): Promise<Loaded> {
+/** What the script printed, and the modules it had loaded. */
+async function run(env: Record<string, string>): Promise<{ stdout: string; loaded: Loaded }> {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_')),
   );
@@ -46,8 +47,10 @@ async function modulesLoaded(env: Record<string, string>): Promise<Loaded> {
     env: { ...clean, ...env },
     encoding: 'utf8',
   });
-  return JSON.parse(/^loaded: (.*)$/m.exec(stdout)![1]!) as Loaded;
+  return { stdout, loaded: JSON.parse(/^loaded: (.*)$/m.exec(stdout)![1]!) as Loaded };
 }
+
+const modulesLoaded = async (env: Record<string, string>) => (await run(env)).loaded;
 
 describe('loading the OpenTelemetry SDK', () => {
   test('when tracing is off (nothing set), then neither the SDK nor an instrumentation is loaded', async () => {
@@ -102,6 +105,13 @@ describe('loading the OpenTelemetry SDK', () => {
     } finally {
       otlp.close();
     }
+  });
+
+  test('when OTEL_LOG_LEVEL=debug, then the SDK tells on the console what it does', async () => {
+    const quiet = await run({ OTEL_TRACES_EXPORTER: 'console' });
+    const told = await run({ OTEL_TRACES_EXPORTER: 'console', OTEL_LOG_LEVEL: 'debug' });
+    expect(quiet.stdout).not.toContain('Registered a global for trace');
+    expect(told.stdout).toContain('Registered a global for trace');
   });
 
   test.each<[string, number, Record<string, string>]>([

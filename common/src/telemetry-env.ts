@@ -33,6 +33,9 @@ export function namesIn(list: string | undefined): string[] {
     .filter(Boolean);
 }
 
+/** OTEL_LOG_LEVEL values (any case): how much of its own trouble the SDK logs to the console. */
+export const SDK_LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] as const;
+
 /** OTEL_TRACES_SAMPLER values the SDK knows (its default: `parentbased_always_on`). */
 export const TRACES_SAMPLERS = [
   'always_on',
@@ -92,6 +95,13 @@ export function telemetryEnvFields() {
     OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol,
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol,
     OTEL_PROPAGATORS: listOf(PROPAGATORS),
+    OTEL_LOG_LEVEL: z
+      .string()
+      .refine(
+        (level) => (SDK_LOG_LEVELS as readonly string[]).includes(level.trim().toLowerCase()),
+        oneOf(SDK_LOG_LEVELS),
+      )
+      .optional(),
     OTEL_NODE_ENABLED_INSTRUMENTATIONS: listOf(INSTRUMENTATIONS),
     OTEL_NODE_DISABLED_INSTRUMENTATIONS: listOf(INSTRUMENTATIONS),
     OTEL_TRACES_SAMPLER: z.enum(TRACES_SAMPLERS, { error: oneOf(TRACES_SAMPLERS) }).optional(),

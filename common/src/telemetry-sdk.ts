@@ -9,7 +9,8 @@
  * (telemetry-env.ts): the exporter, OTEL_EXPORTER_OTLP_* (endpoint, headers, timeout,
  * compression: read by the exporter), OTEL_BSP_* (the batch processor), OTEL_TRACES_SAMPLER(_ARG)
  * and the span limits (the tracer provider), OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
- * (the resource's environment detector), OTEL_PROPAGATORS, OTEL_NODE_*_INSTRUMENTATIONS.
+ * (the resource's environment detector), OTEL_PROPAGATORS, OTEL_NODE_*_INSTRUMENTATIONS,
+ * OTEL_LOG_LEVEL.
  */
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import {
@@ -33,7 +34,9 @@ import {
   CompositePropagator,
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
+  diagLogLevelFromString,
 } from '@opentelemetry/core';
+import { DiagConsoleLogger, diag } from '@opentelemetry/api';
 import type { TextMapPropagator } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type * as PgInstrumentationModule from '@opentelemetry/instrumentation-pg';
@@ -128,6 +131,13 @@ export function startSdk(
   exporterName: 'console' | 'otlp',
   env: NodeJS.ProcessEnv,
 ): () => Promise<void> {
+  // The SDK's own troubles (an export that failed, a bad setting), on the console when
+  // OTEL_LOG_LEVEL asks, as sdk-node does; otherwise silent.
+  if (env.OTEL_LOG_LEVEL?.trim()) {
+    diag.setLogger(new DiagConsoleLogger(), {
+      logLevel: diagLogLevelFromString(env.OTEL_LOG_LEVEL),
+    });
+  }
   const loaded = instrumentations(env);
   // What sdk-node detects; OTEL_SERVICE_NAME (the environment detector), when set, names the
   // service instead of `serviceName`.

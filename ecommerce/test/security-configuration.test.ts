@@ -177,6 +177,7 @@ describe('OTEL_* (read by the OpenTelemetry SDK, validated with the rest)', () =
           OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
           OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
           OTEL_PROPAGATORS: 'tracecontext, baggage',
+          OTEL_LOG_LEVEL: 'WARN',
           OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'pg, ioredis',
           OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'ioredis',
         }),
@@ -221,6 +222,12 @@ describe('OTEL_* (read by the OpenTelemetry SDK, validated with the rest)', () =
           `${variable}: must be one of http/protobuf, http/json (gRPC is not bundled: OTLP receivers take HTTP on port 4318)`,
       ),
     );
+  });
+
+  test('when OTEL_LOG_LEVEL is not a level, then a ConfigError lists the levels', () => {
+    expect(problemsOf({ OTEL_LOG_LEVEL: 'loud' })).toEqual([
+      'OTEL_LOG_LEVEL: must be one of none, error, warn, info, debug, verbose, all',
+    ]);
   });
 
   test('when OTEL_PROPAGATORS names other than the W3C ones, then a ConfigError lists them', () => {

@@ -44,6 +44,7 @@ import type * as IORedisInstrumentationModule from '@opentelemetry/instrumentati
 import { DEFAULT_INSTRUMENTATIONS, INSTRUMENTATIONS, PROPAGATORS, namesIn } from './telemetry-env';
 import type { InstrumentationName, OtlpProtocol, PropagatorName } from './telemetry-env';
 
+/* eslint-disable @typescript-eslint/no-require-imports */
 /**
  * The SDK's instrumentations: those OTEL_NODE_ENABLED_INSTRUMENTATIONS names (default: none,
  * DEFAULT_INSTRUMENTATIONS says why), less those
@@ -51,7 +52,6 @@ import type { InstrumentationName, OtlpProtocol, PropagatorName } from './teleme
  * auto-instrumentations-node). Loaded and built only when enabled: an instrumentation patches
  * its module as soon as it is constructed.
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
 export function instrumentations(env: NodeJS.ProcessEnv): Instrumentation[] {
   const named = namesIn(env.OTEL_NODE_ENABLED_INSTRUMENTATIONS);
   const enabled = new Set<string>(named.length > 0 ? named : DEFAULT_INSTRUMENTATIONS);
@@ -159,8 +159,8 @@ export function startSdk(
     // makes. `null` registers none.
     contextManager: loaded.length > 0 ? undefined : null,
   });
-  // Enabled as they were built; they trace through this provider (registerInstrumentations'
-  // part that matters here, without loading the instrumentation package for the untraced).
+  // Enabled as they were built; they trace through this provider (what registerInstrumentations
+  // would do here, without loading @opentelemetry/instrumentation when none is enabled).
   for (const instrumentation of loaded) instrumentation.setTracerProvider(provider);
   return () => provider.shutdown();
 }

@@ -1,7 +1,10 @@
 import autocannon from 'autocannon';
 import type { Instance, Result } from 'autocannon';
 import { QueryTypes } from 'sequelize';
-import type { Buyer, Scenario } from '../faults/support/scenario';
+import { PostgresCluster } from '../faults/support/infrastructure';
+import { Scenario } from '../faults/support/scenario';
+import type { Buyer } from '../faults/support/scenario';
+import { dropDatabase } from '../test-support/database';
 import { waitFor } from '../test-support/eventually';
 import type { Env } from '../test-support/test-env';
 import type { ServiceProcess } from '../test-support/service-process';
@@ -55,6 +58,21 @@ export async function api<T>(
  * The shop and the payment gateway (draining behind it) as the purchase step runs them: what
  * `make run` runs (development defaults, info logs), the gateway polling every second.
  */
+/** A bench scenario on the shared PostgreSQL (the one `make bench` was given), named `name`. */
+export function openBenchScenario(name: string, postgresPort: number): Promise<Scenario> {
+  return Scenario.open(name, new PostgresCluster('(shared)', postgresPort));
+}
+
+/** Stops what a bench scenario runs and drops its two databases. */
+export async function closeBenchScenario(scenario: Scenario): Promise<void> {
+  await scenario.close();
+  await dropDatabase(scenario.ecommerceDbUrl);
+  await dropDatabase(scenario.paymentsDbUrl);
+}
+
+/** The two services of a bench stack. */
+export type Stack = Awaited<ReturnType<typeof startStack>>;
+
 export async function startStack(
   scenario: Scenario,
   env: { shop?: Env; gateway?: Env } = {},

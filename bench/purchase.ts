@@ -1,18 +1,19 @@
 import { QueryTypes } from 'sequelize';
-import { PostgresCluster } from '../faults/support/infrastructure';
 import { inParallel, send } from '../faults/support/load';
-import { Scenario } from '../faults/support/scenario';
+import type { Scenario } from '../faults/support/scenario';
 import { sleep, waitFor } from '../test-support/eventually';
 import type { Buyer } from '../faults/support/scenario';
 import { cpuDuring, peakRssMb } from './process-stats';
 import {
   body,
   catalogueAndBuyers,
+  closeBenchScenario,
   CONNECTIONS,
   count,
   created,
   errors,
   latency,
+  openBenchScenario,
   LIMITED_STOCK,
   percentile,
   ratePerSecond,
@@ -25,7 +26,6 @@ import {
 } from './purchase-load';
 import type { Round } from './purchase-load';
 import { measureRawCeiling } from './raw-purchase';
-import { dropDatabase } from '../test-support/database';
 import type { BenchContext, BenchStep, StepResult } from './types';
 
 /**
@@ -39,19 +39,13 @@ const RELAY_EVENTS = 20_000;
 
 export const benchPurchase: BenchStep = async (context: BenchContext): Promise<StepResult> => {
   const port = Number(new URL(context.postgresUrl).port || 5432);
-  const scenario = await Scenario.open('bench', new PostgresCluster('(shared)', port));
+  const scenario = await openBenchScenario('bench', port);
   try {
     return await measure(context, scenario);
   } finally {
-    await scenario.close();
-    await dropBenchDatabases(scenario);
+    await closeBenchScenario(scenario);
   }
 };
-
-async function dropBenchDatabases(scenario: Scenario): Promise<void> {
-  await dropDatabase(scenario.ecommerceDbUrl);
-  await dropDatabase(scenario.paymentsDbUrl);
-}
 
 async function measure(context: BenchContext, scenario: Scenario): Promise<StepResult> {
   const { shop, gateway } = await startStack(scenario);

@@ -1,10 +1,15 @@
-import { PostgresCluster } from '../faults/support/infrastructure';
-import { Scenario } from '../faults/support/scenario';
-import type { Buyer } from '../faults/support/scenario';
-import { dropDatabase } from '../test-support/database';
+import type { Buyer, Scenario } from '../faults/support/scenario';
 import { stopService } from '../test-support/service-process';
 import { cpuSeconds, mainThreadCpuSeconds } from './process-stats';
-import { catalogueAndBuyers, median, settle, spreadRound, startStack } from './purchase-load';
+import {
+  catalogueAndBuyers,
+  closeBenchScenario,
+  median,
+  openBenchScenario,
+  settle,
+  spreadRound,
+  startStack,
+} from './purchase-load';
 import { TRACING_MODES, tracingEnv } from './tracing-modes';
 import type { TracingMode } from './tracing-modes';
 import type { BenchContext } from './types';
@@ -71,9 +76,7 @@ export async function pairedCpu(
   postgresPort: number,
 ): Promise<PairedResult[]> {
   const sides = await Promise.all(
-    ['a', 'b'].map((side) =>
-      Scenario.open(`bench_tracing_${side}`, new PostgresCluster('(shared)', postgresPort)),
-    ),
+    ['a', 'b'].map((side) => openBenchScenario(`bench_tracing_${side}`, postgresPort)),
   );
   try {
     const results: PairedResult[] = [];
@@ -82,11 +85,7 @@ export async function pairedCpu(
     }
     return results;
   } finally {
-    for (const scenario of sides) {
-      await scenario.close();
-      await dropDatabase(scenario.ecommerceDbUrl);
-      await dropDatabase(scenario.paymentsDbUrl);
-    }
+    for (const scenario of sides) await closeBenchScenario(scenario);
   }
 }
 

@@ -1,17 +1,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { PostgresCluster } from '../faults/support/infrastructure';
-import { Scenario } from '../faults/support/scenario';
-import { dropDatabase } from '../test-support/database';
+import type { Scenario } from '../faults/support/scenario';
 import { stopService } from '../test-support/service-process';
 import { cpuDuring, peakRssMb } from './process-stats';
 import {
   catalogueAndBuyers,
+  closeBenchScenario,
   count,
   errors,
   latency,
   median,
+  openBenchScenario,
   ratePerSecond,
   ROUND_SECONDS,
   settle,
@@ -19,7 +19,7 @@ import {
   spreadRound,
   startStack,
 } from './purchase-load';
-import type { Round } from './purchase-load';
+import type { Round, Stack } from './purchase-load';
 import { SERVICE_NAMES, tracingEnv } from './tracing-modes';
 import type { ServiceKey, TracingMode } from './tracing-modes';
 import { pairedCpu } from './tracing-paired';
@@ -256,13 +256,10 @@ async function measure(
   if (MODES.length === 0) return { figures: {}, rows: [] };
   // One whole stack per mode (databases, emulator, Redis each), started once and kept warm.
   const scenarios = new Map<Mode, Scenario>();
-  const stacks = new Map<Mode, Awaited<ReturnType<typeof startStack>>>();
+  const stacks = new Map<Mode, Stack>();
   try {
     for (const mode of CYCLE) {
-      const scenario = await Scenario.open(
-        `bench_tracing_${mode}`,
-        new PostgresCluster('(shared)', postgresPort),
-      );
+      const scenario = await openBenchScenario(`bench_tracing_${mode}`, postgresPort);
       scenarios.set(mode, scenario);
       stacks.set(
         mode,
@@ -280,18 +277,14 @@ async function measure(
         stopService(stack.gateway),
       ]),
     );
-    for (const scenario of scenarios.values()) {
-      await scenario.close();
-      await dropDatabase(scenario.ecommerceDbUrl);
-      await dropDatabase(scenario.paymentsDbUrl);
-    }
+    for (const scenario of scenarios.values()) await closeBenchScenario(scenario);
   }
 }
 
 async function measureWarm(
   context: BenchContext,
   scenarios: Map<Mode, Scenario>,
-  stacks: Map<Mode, Awaited<ReturnType<typeof startStack>>>,
+  stacks: Map<Mode, Stack>,
   sink: Awaited<ReturnType<typeof startSink>>,
 ): Promise<StepResult> {
   const purchasesSoFar = (mode: Mode) =>
@@ -302,9 +295,9 @@ async function measureWarm(
   for (const mode of CYCLE) {
     const scenario = scenarios.get(mode)!;
     const { shop } = stacks.get(mode)!;
-    prepared.set(mode, await catalogueAndBuyers(scenario, shop.url));
+    const { products, buyers } = await catalogueAndBuyers(scenario, shop.url);
+    prepared.set(mode, { products, buyers });
     context.log(`tracing ${mode}: warm-up, ${WARM_UP_SECONDS} s, not counted`);
-    const { products, buyers } = prepared.get(mode)!;
     await spreadRound(shop.url, buyers, products.spread, WARM_UP_SECONDS);
     await settle(scenario);
   }

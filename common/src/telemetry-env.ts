@@ -9,6 +9,7 @@ import { z } from 'zod';
 
 /** OTEL_TRACES_EXPORTER values the services accept: `none` (the default) or where spans go. */
 export const TRACES_EXPORTERS = ['none', 'console', 'otlp'] as const;
+export type TracesExporter = (typeof TRACES_EXPORTERS)[number];
 
 /**
  * OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL values: OTLP over HTTP, protobuf (the default) or JSON.

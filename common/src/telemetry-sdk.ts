@@ -42,7 +42,12 @@ import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type * as PgInstrumentationModule from '@opentelemetry/instrumentation-pg';
 import type * as IORedisInstrumentationModule from '@opentelemetry/instrumentation-ioredis';
 import { DEFAULT_INSTRUMENTATIONS, INSTRUMENTATIONS, PROPAGATORS, namesIn } from './telemetry-env';
-import type { InstrumentationName, OtlpProtocol, PropagatorName } from './telemetry-env';
+import type {
+  InstrumentationName,
+  OtlpProtocol,
+  PropagatorName,
+  TracesExporter,
+} from './telemetry-env';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 /**
@@ -96,7 +101,10 @@ export const BATCH_DELAY_MS = 200;
  * Where spans go, as sdk-node sends them: the console span by span (a developer watching), OTLP
  * in batches (OTEL_BSP_*) so a sale pays no export of its own.
  */
-function spanProcessor(exporterName: 'console' | 'otlp', env: NodeJS.ProcessEnv): SpanProcessor {
+function spanProcessor(
+  exporterName: Exclude<TracesExporter, 'none'>,
+  env: NodeJS.ProcessEnv,
+): SpanProcessor {
   if (exporterName === 'console') {
     return new SimpleSpanProcessor(new ConsoleSpanExporter());
   }
@@ -128,7 +136,7 @@ export function propagator(env: NodeJS.ProcessEnv): TextMapPropagator {
  */
 export function startSdk(
   serviceName: string,
-  exporterName: 'console' | 'otlp',
+  exporterName: Exclude<TracesExporter, 'none'>,
   env: NodeJS.ProcessEnv,
 ): () => Promise<void> {
   // The SDK's own troubles (an export that failed, a bad setting), on the console when

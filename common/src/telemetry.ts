@@ -12,10 +12,12 @@
  * Only traces: metrics stay with Prometheus (/metrics) and logs with pino.
  */
 import { TRACES_EXPORTERS } from './telemetry-env';
+import type { TracesExporter } from './telemetry-env';
 import { setTracingEnabled } from './tracing-switch';
 import type * as TelemetrySdk from './telemetry-sdk';
 
 const EXPORTERS: readonly string[] = TRACES_EXPORTERS;
+const isExporter = (name: string): name is TracesExporter => EXPORTERS.includes(name);
 
 export interface Telemetry {
   /** Exports what is buffered and stops (the last shutdown step). */
@@ -25,11 +27,11 @@ export interface Telemetry {
 const OFF: Telemetry = { shutdown: async () => {} };
 
 /** Which exporter the environment asks for, or an error message naming the bad value. */
-export function tracesExporter(env: NodeJS.ProcessEnv): string {
+export function tracesExporter(env: NodeJS.ProcessEnv): TracesExporter {
   if (/^(true|1)$/i.test(env.OTEL_SDK_DISABLED ?? '')) return 'none';
   const named = env.OTEL_TRACES_EXPORTER?.trim();
   if (named) {
-    if (!EXPORTERS.includes(named)) {
+    if (!isExporter(named)) {
       throw new Error(
         `OTEL_TRACES_EXPORTER must be one of ${EXPORTERS.join(', ')} (got "${named}").`,
       );
@@ -42,7 +44,7 @@ export function tracesExporter(env: NodeJS.ProcessEnv): string {
 }
 
 export function startTelemetry(serviceName: string, env = process.env): Telemetry {
-  let exporter: string;
+  let exporter: TracesExporter;
   try {
     exporter = tracesExporter(env);
   } catch (error) {
@@ -55,7 +57,7 @@ export function startTelemetry(serviceName: string, env = process.env): Telemetr
   // Loaded here, not imported above: only a service that traces pays for the SDK's modules.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startSdk } = require('./telemetry-sdk') as typeof TelemetrySdk;
-  const shutdown = startSdk(serviceName, exporter === 'console' ? 'console' : 'otlp', env);
+  const shutdown = startSdk(serviceName, exporter, env);
   setTracingEnabled(true);
   return { shutdown };
 }

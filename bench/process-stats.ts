@@ -63,3 +63,48 @@ export async function cpuDuring<T>(
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * CPU seconds used by a changing set of processes (a stack's PostgreSQL backends come and go
+ * with its connection pools) from `start` until `stop`: the set is listed every half second; a
+ * process first seen after the start counts from its birth, one gone before the next listing
+ * loses what it used since the last one (little: a pool keeps its connections for seconds).
+ */
+export class FollowedCpu {
+  private readonly first = new Map<number, number>();
+  private readonly last = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private sampling: Promise<void> = Promise.resolve();
+
+  constructor(private readonly list: () => Promise<number[]>) {}
+
+  async start(): Promise<void> {
+    await this.sample(true);
+    this.timer = setInterval(() => {
+      this.sampling = this.sampling.then(() => this.sample(false));
+    }, 500);
+  }
+
+  /** CPU seconds used since start. */
+  async stop(): Promise<number> {
+    clearInterval(this.timer);
+    await this.sampling;
+    await this.sample(false);
+    let seconds = 0;
+    for (const [pid, cpu] of this.last) seconds += cpu - this.first.get(pid)!;
+    return seconds;
+  }
+
+  private async sample(initial: boolean): Promise<void> {
+    for (const pid of await this.list()) {
+      let cpu: number;
+      try {
+        cpu = cpuSeconds(pid);
+      } catch {
+        continue; // gone since it was listed
+      }
+      if (!this.first.has(pid)) this.first.set(pid, initial ? cpu : 0);
+      this.last.set(pid, cpu);
+    }
+  }
+}

@@ -246,3 +246,27 @@ export async function settle(scenario: Scenario): Promise<void> {
     { timeoutMs: 300_000, intervalMs: 500 },
   );
 }
+
+/**
+ * The processes that do a stack's work: its two services, its emulator and Redis, and the
+ * PostgreSQL backends connected to its two databases (the harness's own queries included, on
+ * both sides alike).
+ */
+export function stackProcesses(scenario: Scenario, stack: Stack): () => Promise<number[]> {
+  const fixed = [
+    stack.shop.child.pid,
+    stack.gateway.child.pid,
+    scenario.emulator.process.pid,
+    scenario.redis.pid,
+  ].filter((pid): pid is number => pid !== undefined);
+  const databases = [scenario.ecommerceDbUrl, scenario.paymentsDbUrl].map((url) =>
+    new URL(url).pathname.slice(1),
+  );
+  return async () => {
+    const backends = await scenario.ecommerce.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname IN (:databases)',
+      { replacements: { databases }, type: QueryTypes.SELECT },
+    );
+    return [...fixed, ...backends.map((row) => row.pid)];
+  };
+}

@@ -37,6 +37,7 @@ const TARGETS: Record<string, { atLeast?: number; below?: number }> = {
   drain_scale_3_workers: { atLeast: 2 },
   revenue_p99_ms_1m: { below: 20 },
   tracing_overhead_pct: { below: 10 },
+  tracing_paired_cpu_bound_throughput_on_pct: { below: 10 },
   rss_mb_max: { below: 150 },
 };
 

@@ -235,6 +235,8 @@ function withPaired(result: StepResult, pairs: PairedResult[]): StepResult {
     figures[`tracing_paired_cpu_${name}_pct`] = pct(median(ratios.both) - 1);
     figures[`tracing_paired_ecommerce_cpu_${name}_pct`] = pct(median(ratios.shop) - 1);
     figures[`tracing_paired_ecommerce_main_cpu_${name}_pct`] = pct(median(ratios.shopMain) - 1);
+    figures[`tracing_paired_stack_cpu_${name}_pct`] = pct(median(ratios.stack) - 1);
+    figures[`tracing_paired_cpu_bound_throughput_${name}_pct`] = pct(1 - 1 / median(ratios.stack));
     rows.push(
       [
         `CPU per purchase side by side, ${pair.traced} over ${pair.base}: both services`,
@@ -243,6 +245,17 @@ function withPaired(result: StepResult, pairs: PairedResult[]): StepResult {
       [`  ecommerce`, range(ratios.shop)],
       [`  ecommerce's main thread (the saturated sale path's bottleneck)`, range(ratios.shopMain)],
       [`  payment_gateway`, range(ratios.gateway)],
+      [
+        `  whole stack (with PostgreSQL, emulator, Redis)`,
+        `${range(ratios.stack)}; ${pair.stackCpuMs.base.toFixed(2)} -> ` +
+          `${pair.stackCpuMs.traced.toFixed(2)} ms`,
+      ],
+      [
+        `  throughput where CPU is the limit (1 - 1/whole stack ratio)`,
+        `${pct(1 - 1 / median(ratios.stack))} % lost (cycles ${ratios.stack
+          .map((r) => pct(1 - 1 / r))
+          .join(', ')})`,
+      ],
     );
   }
   return { ...result, figures: { ...result.figures, ...figures }, rows: [...result.rows, ...rows] };

@@ -34,6 +34,11 @@ export class OwnRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** The server's process id while it runs (the bench reads its CPU). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async up(): Promise<void> {
     const child = spawn(
       'redis-server',

@@ -27,13 +27,14 @@ import type { BenchContext } from './types';
  * on both sides; median −0.7 %). The sides swap every cycle; each cycle starts fresh
  * processes (tracing is decided at start).
  *
- * Figures: CPU per purchase of each service, of
- * ecommerce's main thread, of both services, and of the whole stack (the services with their
- * PostgreSQL backends, emulator and Redis): where the cores are the limit, throughput falls
- * as 1/that ratio, the steadiest throughput figure (cycles within ±3 points). The purchases
- * each side sold are logged but not compared: how the machine splits its cores between two
- * saturated stacks is not tracing's doing (SDK loaded but unused: CPU per purchase +1.7 %,
- * yet 7.5 % fewer sales in that run's four cycles).
+ * Figures: CPU per purchase of each service, of ecommerce's main thread, of both services,
+ * and of the whole stack (the services with their PostgreSQL backends, emulator and Redis):
+ * where the cores are the limit, throughput falls as 1/that ratio, the steadiest throughput
+ * figure (an A/A run, `off:off` saturated: cycles −6.1 to +6.2 %, median −0.5 %; the
+ * sequential rounds' ranged 1.9–38.3 % in one run). The purchases each side sold are logged
+ * but not compared: how the machine splits its cores between two saturated stacks is not
+ * tracing's doing (SDK loaded but unused: CPU per purchase +1.7 %, yet 7.5 % fewer sales in
+ * that run's four cycles).
  *
  * BENCH_TRACING_PAIRS chooses the comparisons, `base:traced` pairs of tracing-modes.ts's modes
  * separated by commas (default `off:on`); `off:context,context:unsampled,unsampled:on` splits
@@ -44,6 +45,7 @@ import type { BenchContext } from './types';
 const CYCLES = Number(process.env.BENCH_TRACING_PAIR_CYCLES ?? 4);
 /** Purchases per second each side is sold; 0: as many as each answers (both saturated). */
 const RATE = Number(process.env.BENCH_TRACING_PAIR_RATE ?? 0);
+const PACE = RATE ? `${RATE}/s` : 'saturation';
 const SECONDS = 12;
 /**
  * Load before the counted seconds, each cycle (its processes are new): a service runs for days,
@@ -191,7 +193,7 @@ async function comparePair(
       stackCpuMs.base.push(baseRun.stack);
       stackCpuMs.traced.push(tracedRun.stack);
       context.log(
-        `tracing ${base} vs ${traced} side by side at ${RATE ? `${RATE}/s` : 'saturation'} (cycle ${cycle + 1} of ${CYCLES}): ` +
+        `tracing ${base} vs ${traced} side by side at ${PACE} (cycle ${cycle + 1} of ${CYCLES}): ` +
           `sold ${rounds[baseSide]!.result['2xx']} vs ${rounds[1 - baseSide]!.result['2xx']}, ` +
           `CPU per purchase ${baseRun.both.toFixed(2)} vs ${tracedRun.both.toFixed(2)} ms, ` +
           `ecommerce ×${ratio('shop').toFixed(3)} (main thread ×${ratio('shopMain').toFixed(3)}), ` +

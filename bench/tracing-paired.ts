@@ -123,8 +123,8 @@ async function comparePair(
     stack: [],
   };
   const prepared: { products: string[]; buyers: Buyer[] }[] = [];
-  const cpuMs: Record<'base' | 'traced', number[]> = { base: [], traced: [] };
-  const stackCpuMs: Record<'base' | 'traced', number[]> = { base: [], traced: [] };
+  // Each cycle's CPU per purchase, by side's role: the medians reported come from these.
+  const runs: Record<'base' | 'traced', Record<Measure, number>[]> = { base: [], traced: [] };
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     // The sides swap: side 0 is the base in even cycles, side 1 in odd ones.
     const baseSide = cycle % 2;
@@ -188,10 +188,8 @@ async function comparePair(
       const tracedRun = perPurchase[1 - baseSide]!;
       const ratio = (m: Measure) => tracedRun[m] / baseRun[m];
       for (const m of MEASURES) ratios[m].push(ratio(m));
-      cpuMs.base.push(baseRun.both);
-      cpuMs.traced.push(tracedRun.both);
-      stackCpuMs.base.push(baseRun.stack);
-      stackCpuMs.traced.push(tracedRun.stack);
+      runs.base.push(baseRun);
+      runs.traced.push(tracedRun);
       context.log(
         `tracing ${base} vs ${traced} side by side at ${PACE} (cycle ${cycle + 1} of ${CYCLES}): ` +
           `sold ${rounds[baseSide]!.result['2xx']} vs ${rounds[1 - baseSide]!.result['2xx']}, ` +
@@ -206,11 +204,15 @@ async function comparePair(
       );
     }
   }
+  const medians = (m: Measure) => ({
+    base: median(runs.base.map((run) => run[m])),
+    traced: median(runs.traced.map((run) => run[m])),
+  });
   return {
     base,
     traced,
     ratios,
-    cpuMs: { base: median(cpuMs.base), traced: median(cpuMs.traced) },
-    stackCpuMs: { base: median(stackCpuMs.base), traced: median(stackCpuMs.traced) },
+    cpuMs: medians('both'),
+    stackCpuMs: medians('stack'),
   };
 }

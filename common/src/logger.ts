@@ -3,22 +3,51 @@ import type { Logger } from 'pino';
 
 export type { Logger };
 
-/** Paths that must never reach a log line, whatever logs them. */
+/** Fields that must never reach a log line, at the top of a line or one level down. */
+const SECRET_FIELDS = ['password', 'card_number', 'cvv', 'credit_card', 'token'];
+const CENSOR = '[redacted]';
+
+/**
+ * What pino's `redact` censors: the secret fields at the top of a line and the request's and
+ * response's credentials. One level down (`{ body: { password } }`) is censorNested's: pino's
+ * wildcard paths (`*.password`) send every field of every line, strings included, through its
+ * redactor, which parses every path again on each call: a line of two short fields took 5.7 µs
+ * and 7.3 kB of garbage with them against 1.9 µs and 1.5 kB with this, each field ~2.2 kB of
+ * it; 10 % of all that ecommerce allocated in `make bench`, and what each field tracing adds
+ * to a line (`trace_id`, `span_id`) cost.
+ */
 const REDACTED = [
-  'password',
-  '*.password',
-  'card_number',
-  '*.card_number',
-  'cvv',
-  '*.cvv',
-  'credit_card',
-  '*.credit_card',
-  'token',
-  '*.token',
+  ...SECRET_FIELDS,
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
 ];
+
+function hasSecretField(value: object): boolean {
+  for (const field of SECRET_FIELDS) if (Object.hasOwn(value, field)) return true;
+  return false;
+}
+
+/**
+ * The line with every object at its top that holds a secret field replaced by a copy that holds
+ * `[redacted]` there instead (same prototype and other properties: an Error stays an Error for
+ * its serializer). Lines without one, nearly all, are returned as they are.
+ */
+export function censorNested(line: Record<string, unknown>): Record<string, unknown> {
+  let censored: Record<string, unknown> | undefined;
+  for (const key in line) {
+    const value = line[key];
+    if (value === null || typeof value !== 'object' || !hasSecretField(value)) continue;
+    const fields = Object.getOwnPropertyDescriptors(value);
+    for (const field of SECRET_FIELDS) {
+      if (fields[field]) fields[field] = { value: CENSOR, enumerable: true, writable: true };
+    }
+    const copy: unknown = Object.create(Object.getPrototypeOf(value) as object | null, fields);
+    censored ??= { ...line };
+    censored[key] = copy;
+  }
+  return censored ?? line;
+}
 
 /**
  * Fields of an error (and of the errors inside it) that carry a query's values: the SQL with
@@ -63,7 +92,10 @@ export function createLogger(
   const settings: pino.LoggerOptions = {
     name: options.name,
     level: options.level,
-    redact: { paths: REDACTED, censor: '[redacted]' },
+    redact: { paths: REDACTED, censor: CENSOR },
+    // Before the serializers. Not applied to a child logger's bindings (pino gives children no
+    // bindings formatter): none of ours binds more than ids; pino-http's `req` is censored above.
+    formatters: { log: censorNested },
     serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
   };

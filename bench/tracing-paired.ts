@@ -115,15 +115,8 @@ async function comparePair(
   base: TracingMode,
   traced: TracingMode,
 ): Promise<PairedResult> {
-  const ratios: Record<Measure, number[]> = {
-    shop: [],
-    shopMain: [],
-    gateway: [],
-    both: [],
-    stack: [],
-  };
   const prepared: { products: string[]; buyers: Buyer[] }[] = [];
-  // Each cycle's CPU per purchase, by side's role: the medians reported come from these.
+  // Each cycle's CPU per purchase, by side's role: the ratios and medians reported come from these.
   const runs: Record<'base' | 'traced', Record<Measure, number>[]> = { base: [], traced: [] };
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     // The sides swap: side 0 is the base in even cycles, side 1 in odd ones.
@@ -187,7 +180,6 @@ async function comparePair(
       const baseRun = perPurchase[baseSide]!;
       const tracedRun = perPurchase[1 - baseSide]!;
       const ratio = (m: Measure) => tracedRun[m] / baseRun[m];
-      for (const m of MEASURES) ratios[m].push(ratio(m));
       runs.base.push(baseRun);
       runs.traced.push(tracedRun);
       context.log(
@@ -204,6 +196,9 @@ async function comparePair(
       );
     }
   }
+  const ratios = Object.fromEntries(
+    MEASURES.map((m) => [m, runs.traced.map((run, i) => run[m] / runs.base[i]![m])]),
+  ) as Record<Measure, number[]>;
   const medians = (m: Measure) => ({
     base: median(runs.base.map((run) => run[m])),
     traced: median(runs.traced.map((run) => run[m])),

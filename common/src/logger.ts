@@ -33,7 +33,7 @@ function hasSecretField(value: object): boolean {
  * `[redacted]` there instead (same prototype and other properties: an Error stays an Error for
  * its serializer). Lines without one, nearly all, are returned as they are.
  */
-export function censorNested(line: Record<string, unknown>): Record<string, unknown> {
+function censorNested(line: Record<string, unknown>): Record<string, unknown> {
   let censored: Record<string, unknown> | undefined;
   for (const key in line) {
     const value = line[key];

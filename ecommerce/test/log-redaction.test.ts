@@ -1,11 +1,11 @@
 import { createLogger } from '@marketplace/common';
-import { captureLogs } from '../../test-support/log-capture';
+import { captureLogs, jsonLines } from '../../test-support/log-capture';
 
 /** A logger of the services' settings and the lines it wrote, parsed. */
 function capturingLogger() {
   const { lines, destination } = captureLogs(process.env.TEST_ECOMMERCE_LOG_DIR);
   const logger = createLogger({ name: 'ecommerce', level: 'info' }, destination);
-  const written = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const written = () => jsonLines(lines.join(''));
   return { logger, written };
 }
 

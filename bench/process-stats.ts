@@ -66,17 +66,18 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /**
  * CPU seconds used by a changing set of processes (a stack's PostgreSQL backends come and go
- * with its connection pools) from `start` until `stop`: the set is listed every half second; a
- * process first seen after the start counts from its birth, one gone before the next listing
- * loses what it used since the last one (little: a pool keeps its connections for seconds).
+ * with its connection pools) from `start` until `stop`, by the part each is listed as: the set
+ * is listed every half second; a process first seen after the start counts from its birth, one
+ * gone before the next listing loses what it used since the last one (little: a pool keeps its
+ * connections for seconds).
  */
-export class FollowedCpu {
+export class FollowedCpu<Part extends string> {
   private readonly first = new Map<number, number>();
-  private readonly last = new Map<number, number>();
+  private readonly last = new Map<number, { cpu: number; part: Part }>();
   private timer: NodeJS.Timeout | undefined;
   private sampling: Promise<void> = Promise.resolve();
 
-  constructor(private readonly list: () => Promise<number[]>) {}
+  constructor(private readonly list: () => Promise<{ pid: number | undefined; part: Part }[]>) {}
 
   async start(): Promise<void> {
     await this.sample(true);
@@ -85,18 +86,21 @@ export class FollowedCpu {
     }, 500);
   }
 
-  /** CPU seconds used since start. */
-  async stop(): Promise<number> {
+  /** CPU seconds used since start, by part. */
+  async stop(): Promise<Map<Part, number>> {
     clearInterval(this.timer);
     await this.sampling;
     await this.sample(false);
-    let seconds = 0;
-    for (const [pid, cpu] of this.last) seconds += cpu - this.first.get(pid)!;
+    const seconds = new Map<Part, number>();
+    for (const [pid, { cpu, part }] of this.last) {
+      seconds.set(part, (seconds.get(part) ?? 0) + cpu - this.first.get(pid)!);
+    }
     return seconds;
   }
 
   private async sample(initial: boolean): Promise<void> {
-    for (const pid of await this.list()) {
+    for (const { pid, part } of await this.list()) {
+      if (pid === undefined) continue;
       let cpu: number;
       try {
         cpu = cpuSeconds(pid);
@@ -104,7 +108,7 @@ export class FollowedCpu {
         continue; // gone since it was listed
       }
       if (!this.first.has(pid)) this.first.set(pid, initial ? cpu : 0);
-      this.last.set(pid, cpu);
+      this.last.set(pid, { cpu, part });
     }
   }
 }

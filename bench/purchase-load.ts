@@ -247,18 +247,25 @@ export async function settle(scenario: Scenario): Promise<void> {
   );
 }
 
+/** Where a stack's CPU goes: its two services, their PostgreSQL backends, the emulator, Redis. */
+export const STACK_PARTS = ['services', 'postgres', 'emulator', 'redis'] as const;
+export type StackPart = (typeof STACK_PARTS)[number];
+
 /**
- * The processes that do a stack's work: its two services, its emulator and Redis, and the
- * PostgreSQL backends connected to its two databases (the harness's own queries included, on
- * both sides alike).
+ * The processes that do a stack's work, each with its part: its two services, its emulator and
+ * Redis, and the PostgreSQL backends connected to its two databases (the harness's own queries
+ * included, on both sides alike).
  */
-export function stackProcesses(scenario: Scenario, stack: Stack): () => Promise<number[]> {
-  const fixed = [
-    stack.shop.child.pid,
-    stack.gateway.child.pid,
-    scenario.emulator.process.pid,
-    scenario.redis.pid,
-  ].filter((pid): pid is number => pid !== undefined);
+export function stackProcesses(
+  scenario: Scenario,
+  stack: Stack,
+): () => Promise<{ pid: number | undefined; part: StackPart }[]> {
+  const fixed: { pid: number | undefined; part: StackPart }[] = [
+    { pid: stack.shop.child.pid, part: 'services' },
+    { pid: stack.gateway.child.pid, part: 'services' },
+    { pid: scenario.emulator.process.pid, part: 'emulator' },
+    { pid: scenario.redis.pid, part: 'redis' },
+  ];
   const databases = [scenario.ecommerceDbUrl, scenario.paymentsDbUrl].map((url) =>
     new URL(url).pathname.slice(1),
   );
@@ -267,6 +274,6 @@ export function stackProcesses(scenario: Scenario, stack: Stack): () => Promise<
       'SELECT pid FROM pg_stat_activity WHERE datname IN (:databases)',
       { replacements: { databases }, type: QueryTypes.SELECT },
     );
-    return [...fixed, ...backends.map((row) => row.pid)];
+    return [...fixed, ...backends.map((row) => ({ pid: row.pid, part: 'postgres' as const }))];
   };
 }

@@ -8,9 +8,11 @@ import {
   openBenchScenario,
   settle,
   spreadRound,
+  STACK_PARTS,
   stackProcesses,
   startStack,
 } from './purchase-load';
+import type { StackPart } from './purchase-load';
 import { TRACING_MODES, tracingEnv } from './tracing-modes';
 import type { TracingMode } from './tracing-modes';
 import type { BenchContext } from './types';
@@ -73,9 +75,9 @@ function parsePairs(text: string): [TracingMode, TracingMode][] {
 /**
  * What is compared, in CPU ms per purchase: each service's process, ecommerce's main thread
  * alone, both services together, and the whole stack: the services with the PostgreSQL
- * backends of their two databases, the SNS/SQS emulator and Redis.
+ * backends of their two databases, the SNS/SQS emulator and Redis (each of those parts too).
  */
-const MEASURES = ['shop', 'shopMain', 'gateway', 'both', 'stack'] as const;
+const MEASURES = ['shop', 'shopMain', 'gateway', 'both', 'stack', ...STACK_PARTS] as const;
 type Measure = (typeof MEASURES)[number];
 
 export interface PairedResult {
@@ -87,6 +89,11 @@ export interface PairedResult {
   cpuMs: { base: number; traced: number };
   /** The same, of the whole stack. */
   stackCpuMs: { base: number; traced: number };
+  /**
+   * The whole stack's CPU per purchase tracing adds, by part (median over the cycles of traced
+   * minus base, ms): where the cost lands. In production the emulator's share is AWS's.
+   */
+  addedMsByPart: Record<StackPart, number>;
 }
 
 /** Every BENCH_TRACING_PAIRS comparison, one after the other. */
@@ -169,12 +176,16 @@ async function comparePair(
         const sold = Math.max(1, rounds[i]!.result['2xx']);
         const ms = (key: 'shop' | 'shopMain' | 'gateway') =>
           ((after[i]![key] - before[i]![key]) * 1000) / sold;
+        const parts = Object.fromEntries(
+          STACK_PARTS.map((part) => [part, ((wholeSeconds[i]!.get(part) ?? 0) * 1000) / sold]),
+        ) as Record<StackPart, number>;
         return {
           shop: ms('shop'),
           shopMain: ms('shopMain'),
           gateway: ms('gateway'),
           both: ms('shop') + ms('gateway'),
-          stack: (wholeSeconds[i]! * 1000) / sold,
+          stack: STACK_PARTS.reduce((sum, part) => sum + parts[part], 0),
+          ...parts,
         };
       });
       // By side, not by mode: an A/A run (`off:off`) has the same mode on both.
@@ -204,11 +215,16 @@ async function comparePair(
     base: median(runs.base.map((run) => run[m])),
     traced: median(runs.traced.map((run) => run[m])),
   });
+  const added = (m: Measure) => median(runs.traced.map((run, i) => run[m] - runs.base[i]![m]));
   return {
     base,
     traced,
     ratios,
     cpuMs: medians('both'),
     stackCpuMs: medians('stack'),
+    addedMsByPart: Object.fromEntries(STACK_PARTS.map((part) => [part, added(part)])) as Record<
+      StackPart,
+      number
+    >,
   };
 }

@@ -17,6 +17,7 @@ import {
   settle,
   SPREAD_PRODUCTS,
   spreadRound,
+  STACK_PARTS,
   startStack,
 } from './purchase-load';
 import type { Round, Stack } from './purchase-load';
@@ -223,6 +224,8 @@ export const benchTracing: BenchStep = async (context: BenchContext): Promise<St
   }
 };
 
+const signedMs = (ms: number) => `${ms >= 0 ? '+' : '−'}${Math.abs(ms).toFixed(3)} ms`;
+
 /** The side-by-side CPU figures (tracing-paired.ts) added to the saturated rounds' result. */
 function withPaired(result: StepResult, pairs: PairedResult[]): StepResult {
   const figures: Record<string, number> = {};
@@ -249,6 +252,10 @@ function withPaired(result: StepResult, pairs: PairedResult[]): StepResult {
         `  whole stack (with PostgreSQL, emulator, Redis)`,
         `${range(ratios.stack)}; ${pair.stackCpuMs.base.toFixed(2)} -> ` +
           `${pair.stackCpuMs.traced.toFixed(2)} ms`,
+      ],
+      [
+        `  whole stack's CPU per purchase added, by part (median of the cycles)`,
+        STACK_PARTS.map((part) => `${part} ${signedMs(pair.addedMsByPart[part])}`).join(', '),
       ],
       [
         `  throughput where CPU is the limit (1 - 1/whole stack ratio)`,

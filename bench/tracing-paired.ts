@@ -34,10 +34,9 @@ import type { BenchContext } from './types';
  * where the cores are the limit, throughput falls as 1/that ratio, the steadiest throughput
  * figure (an A/A run, `off:off` saturated: cycles −6.1 to +6.2 %, median −0.5 %; `on:on`
  * on a quieter host, 2026-12-02: −0.2 to +2.9 %, median 1.5 %; the sequential rounds' ranged
- * 1.9–38.3 % in one run). The purchases each side sold are logged
- * but not compared: how the machine splits its cores between two saturated stacks is not
- * tracing's doing (SDK loaded but unused: CPU per purchase +1.7 %, yet 7.5 % fewer sales in
- * that run's four cycles).
+ * 1.9–38.3 % in one run). The purchases each side sold are logged but not compared: how the
+ * machine splits its cores between two saturated stacks is not tracing's doing (SDK loaded but
+ * unused: CPU per purchase +1.7 %, yet 7.5 % fewer sales in that run's four cycles).
  *
  * BENCH_TRACING_PAIRS chooses the comparisons, `base:traced` pairs of tracing-modes.ts's modes
  * separated by commas (default `off:on`); `off:context,context:unsampled,unsampled:on` splits
